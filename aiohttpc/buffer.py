@@ -1,0 +1,134 @@
+"""A queue of received body chunks with a running size. Pure, no I/O.
+
+Chunks are kept as they arrived and joined only when a read spans several of them;
+a partly read first chunk is tracked by an offset, so many small reads of one big
+chunk copy only what they return.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+
+class BodyBuffer:
+    __slots__ = ("_chunks", "_off", "size")
+
+    def __init__(self) -> None:
+        self._chunks: deque[bytes] = deque()
+        self._off = 0
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __bool__(self) -> bool:
+        return self.size > 0
+
+    def append(self, data: bytes) -> None:
+        if data:
+            self._chunks.append(data)
+            self.size += len(data)
+
+    def extend(self, chunks: list[bytes]) -> None:
+        for data in chunks:
+            self.append(data)
+
+    def clear(self) -> None:
+        self._chunks.clear()
+        self._off = 0
+        self.size = 0
+
+    def take(self, n: int = -1) -> bytes:
+        """Remove and return up to *n* bytes (everything if *n* < 0)."""
+        if n < 0 or n >= self.size:
+            n = self.size
+        if not n:
+            return b""
+        chunks = self._chunks
+        first = chunks[0]
+        off = self._off
+        avail = len(first) - off
+        if n <= avail:
+            out = first[off : off + n] if (off or n < avail) else first
+            self._advance(n)
+            return out
+        parts = []
+        need = n
+        while need:
+            first = chunks[0]
+            avail = len(first) - self._off
+            k = min(need, avail)
+            parts.append(first[self._off : self._off + k] if (self._off or k < avail) else first)
+            self._advance(k)
+            need -= k
+        return b"".join(parts)
+
+    def take_chunk(self, n: int = -1) -> bytes:
+        """Remove and return bytes from the first chunk only (at most *n* if *n* >= 0)."""
+        if not self.size:
+            return b""
+        first = self._chunks[0]
+        off = self._off
+        avail = len(first) - off
+        if n < 0 or n > avail:
+            n = avail
+        out = first if (not off and n == len(first)) else first[off : off + n]
+        self._advance(n)
+        return out
+
+    def take_chunks(self) -> list[bytes]:
+        """Remove and return everything as the list of chunks (no join)."""
+        chunks = list(self._chunks)
+        if chunks and self._off:
+            chunks[0] = chunks[0][self._off :]
+        self.clear()
+        return chunks
+
+    def peek(self, n: int = -1) -> bytes:
+        """Bytes at the front without removing them: the first chunk (or *n* bytes)."""
+        if not self.size:
+            return b""
+        first = self._chunks[0]
+        if n <= len(first) - self._off:
+            return first[self._off :] if n < 0 else first[self._off : self._off + n]
+        return b"".join(self._iter_from_off())[:n]
+
+    def line_length(self, limit: int = -1) -> int:
+        """Length of the first line including its ``\\n`` (capped at *limit*), or -1."""
+        total = 0
+        for part in self._iter_from_off():
+            i = part.find(b"\n")
+            if i >= 0:
+                total += i + 1
+                return total if limit < 0 else min(total, limit)
+            total += len(part)
+            if 0 <= limit <= total:
+                return limit
+        return -1
+
+    def take_into(self, buf: memoryview) -> int:
+        """Fill *buf* from the front; return the number of bytes copied."""
+        n = min(len(buf), self.size)
+        pos = 0
+        while pos < n:
+            first = self._chunks[0]
+            k = min(n - pos, len(first) - self._off)
+            buf[pos : pos + k] = first[self._off : self._off + k]
+            self._advance(k)
+            pos += k
+        return n
+
+    def _iter_from_off(self):  # type: ignore[no-untyped-def]
+        first = True
+        for chunk in self._chunks:
+            yield chunk[self._off :] if first and self._off else chunk
+            first = False
+
+    def _advance(self, n: int) -> None:
+        self.size -= n
+        off = self._off + n
+        if off >= len(self._chunks[0]):
+            self._chunks.popleft()
+            self._off = 0
+        else:
+            self._off = off

@@ -1,0 +1,565 @@
+"""``HTTPConnection`` and ``HTTPSConnection``: ``http.client``'s rules, awaited.
+
+The request/response states, as in ``http.client``::
+
+      (null)  --putrequest()-->  Request-started  --putheader()*-->  Request-started
+         ^                                                              |
+         |                                                        endheaders()
+      getresponse()                                                     v
+         +------------------------------------------------------  Request-sent
+
+A response that is not read to the end blocks the next ``getresponse()``
+(``ResponseNotReady``), as in the stdlib. Unlike the stdlib, a connection the server
+has closed while idle is noticed and opened anew before the next request, and any
+error while sending or reading a head closes the connection rather than leaving it
+half used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections.abc import Mapping
+from typing import Any
+
+from . import body as bodies
+from . import serializer
+from .errors import (
+    CannotSendHeader,
+    CannotSendRequest,
+    HTTPException,
+    InvalidURL,
+    LineTooLong,
+    NotConnected,
+    ResponseNotReady,
+)
+from .protocol import HTTPProtocol, bounded
+from .response import HTTPResponse
+from .status import HTTP_PORT, HTTPS_PORT
+
+_CS_IDLE = "Idle"
+_CS_REQ_STARTED = "Request-started"
+_CS_REQ_SENT = "Request-sent"
+
+# operation -> (state it needs, state it leaves, error class, whether the error names the state)
+_TRANSITIONS: dict[str, tuple[str, str, type[HTTPException], bool]] = {
+    "putrequest": (_CS_IDLE, _CS_REQ_STARTED, CannotSendRequest, True),
+    "putheader": (_CS_REQ_STARTED, _CS_REQ_STARTED, CannotSendHeader, False),
+    "endheaders": (_CS_REQ_STARTED, _CS_REQ_SENT, CannotSendHeader, False),
+    "getresponse": (_CS_REQ_SENT, _CS_IDLE, ResponseNotReady, True),
+}
+
+SMALL_BODY = 1 << 16  # bodies up to this size go out in the same write as the head
+FILE_BLOCK = 1 << 18  # read size for file bodies that cannot use sendfile
+CONTINUE_WAIT = 1.0  # seconds to wait for "100 Continue" before sending the body anyway
+
+
+def resolve_timeout(timeout: Any) -> float | None:
+    """``socket._GLOBAL_DEFAULT_TIMEOUT`` means the process-wide socket default."""
+    if timeout is socket._GLOBAL_DEFAULT_TIMEOUT:  # type: ignore[attr-defined]
+        return socket.getdefaulttimeout()
+    return timeout  # type: ignore[no-any-return]
+
+
+def split_hostport(host: str, port: int | None, default_port: int) -> tuple[str, int]:
+    """``host:port`` and ``[v6]:port`` parsing with the stdlib's InvalidURL message."""
+    if port is None:
+        i = host.rfind(":")
+        j = host.rfind("]")
+        if i > j:
+            tail = host[i + 1 :]
+            if tail == "":
+                port = default_port
+            else:
+                try:
+                    port = int(tail)
+                except ValueError:
+                    raise InvalidURL(f"nonnumeric port: '{tail}'") from None
+            host = host[:i]
+        else:
+            port = default_port
+        if host and host[0] == "[" and host[-1] == "]":
+            host = host[1:-1]
+    return host, port
+
+
+class HTTPConnection:
+    """One HTTP/1.1 connection to *host*:*port*, with ``http.client``'s API awaited.
+
+    ``timeout`` bounds the connect and each wait for the network (``TimeoutError``).
+    Raises the ``http.client`` exceptions: ``CannotSendRequest``, ``CannotSendHeader``,
+    ``ResponseNotReady``, ``NotConnected``, ``InvalidURL``, and ``OSError`` subclasses
+    from the socket.
+    """
+
+    _http_vsn = 11
+    _http_vsn_str = "HTTP/1.1"
+    response_class: type[HTTPResponse] = HTTPResponse
+    default_port = HTTP_PORT
+    auto_open = 1
+    debuglevel = 0
+
+    def __init__(
+        self,
+        host: str,
+        port: int | None = None,
+        timeout: Any = socket._GLOBAL_DEFAULT_TIMEOUT,  # type: ignore[attr-defined]
+        source_address: tuple[str, int] | None = None,
+        blocksize: int = 8192,
+        *,
+        strict: Any = None,
+    ) -> None:
+        self.timeout = timeout
+        self.source_address = source_address
+        self.blocksize = blocksize
+        self._protocol: HTTPProtocol | None = None
+        self._buffer: list[bytes] = []
+        self._response: HTTPResponse | None = None
+        self._state = _CS_IDLE
+        self._method: str | None = None
+        self._url: str | None = None
+        self._expect_continue = False
+        self._tunnel_host: str | None = None
+        self._tunnel_port: int | None = None
+        self._tunnel_headers: dict[str, str] = {}
+        self.host, self.port = split_hostport(host, port, self.default_port)
+        serializer.validate_url(self.host)
+
+    def __repr__(self) -> str:
+        state = "connected" if self._protocol is not None else "not connected"
+        return f"<{type(self).__name__} {self.host}:{self.port} {state} {self._state}>"
+
+    async def __aenter__(self) -> HTTPConnection:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- state rules -------------------------------------------------------------------
+
+    def _transition(self, op: str) -> None:
+        need, after, error, named = _TRANSITIONS[op]
+        if self._state != need:
+            raise error(self._state) if named else error()
+        self._state = after
+
+    @property
+    def sock(self) -> Any:
+        """The underlying socket object of the transport, or None when not connected."""
+        p = self._protocol
+        if p is None or p.transport is None:
+            return None
+        return p.transport.get_extra_info("socket")
+
+    @property
+    def protocol(self) -> HTTPProtocol | None:
+        return self._protocol
+
+    def set_debuglevel(self, level: int) -> None:
+        self.debuglevel = level
+
+    def set_tunnel(
+        self, host: str, port: int | None = None, headers: Mapping[str, str] | None = None
+    ) -> None:
+        """Connect through an HTTP proxy at (host, port) given to the constructor."""
+        if self._protocol is not None:
+            raise RuntimeError("Can't set up tunnel for established connection")
+        self._tunnel_host, self._tunnel_port = split_hostport(host, port, self.default_port)
+        self._tunnel_headers = dict(headers) if headers else {}
+
+    # -- connecting ----------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        """Open the TCP connection (and the CONNECT tunnel, if one was set)."""
+        loop = asyncio.get_running_loop()
+        timeout = resolve_timeout(self.timeout)
+        kwargs: dict[str, Any] = {}
+        if self.source_address:
+            kwargs["local_addr"] = self.source_address
+        task = loop.create_task(
+            loop.create_connection(lambda: HTTPProtocol(loop), self.host, self.port, **kwargs)
+        )
+        _transport, protocol = await bounded(task, timeout)
+        self._protocol = protocol
+        try:
+            if self._tunnel_host:
+                await self._tunnel(protocol, timeout)
+            await self._secure(loop, protocol, timeout)
+        except BaseException:
+            self._drop_protocol()
+            raise
+
+    async def _secure(
+        self, loop: asyncio.AbstractEventLoop, protocol: HTTPProtocol, timeout: float | None
+    ) -> None:
+        """Hook for TLS; plain HTTP has nothing to do."""
+
+    async def _tunnel(self, protocol: HTTPProtocol, timeout: float | None) -> None:
+        assert self._tunnel_host is not None
+        lines = [b"CONNECT %s:%d HTTP/1.0" % (self._tunnel_host.encode("ascii"), self._tunnel_port)]
+        lines += [serializer.header_line(k, v) for k, v in self._tunnel_headers.items()]
+        head = serializer.join_head(lines)
+        if self.debuglevel > 0:
+            print("send:", repr(head))
+        protocol.expect("CONNECT")
+        protocol.write(head)
+        try:
+            resp = await protocol.read_head(timeout)
+        except LineTooLong:
+            raise
+        if resp.status != 200:
+            raise OSError(f"Tunnel connection failed: {resp.status} {resp.reason.strip()}")
+        if self.debuglevel > 0:
+            for name, value in resp.headers.items():
+                print("header:", f"{name}: {value}")
+
+    def _drop_protocol(self) -> None:
+        p = self._protocol
+        self._protocol = None
+        if p is not None:
+            p.close()
+
+    async def close(self) -> None:
+        """Close the connection (and a response still being read on it)."""
+        self.close_nowait()
+
+    def close_nowait(self) -> None:
+        """``close()`` without awaiting: usable from callbacks on the loop."""
+        self._state = _CS_IDLE
+        try:
+            self._drop_protocol()
+        finally:
+            response = self._response
+            if response is not None:
+                self._response = None
+                response.close()
+
+    # -- sending -------------------------------------------------------------------------
+
+    def putrequest(
+        self, method: str, url: str, skip_host: bool = False, skip_accept_encoding: bool = False
+    ) -> None:
+        """Start a request: the request line, and Host and Accept-Encoding unless skipped."""
+        if self._response is not None and self._response.isclosed():
+            self._response = None
+        self._transition("putrequest")
+        try:
+            line = serializer.request_line(method, url, self._http_vsn_str)
+        except BaseException:
+            self._state = _CS_IDLE
+            raise
+        self._method = method
+        self._url = url or "/"
+        self._expect_continue = False
+        self._buffer = [line]
+        if self._http_vsn == 11:
+            if not skip_host:
+                host = self._tunnel_host or self.host
+                port = self._tunnel_port if self._tunnel_host else self.port
+                value = serializer.host_value(self._url, host, port, self.default_port)  # type: ignore[arg-type]
+                self.putheader("Host", value)
+            if not skip_accept_encoding:
+                self.putheader("Accept-Encoding", "identity")
+
+    def putheader(self, header: str | bytes, *values: str | bytes | int) -> None:
+        """Add a header line; several values are folded onto continuation lines."""
+        if self._state != _CS_REQ_STARTED:
+            raise CannotSendHeader()
+        line = serializer.header_line(header, *values)
+        if line[:7].lower() == b"expect:" and b"100-continue" in line.lower():
+            self._expect_continue = True
+        self._buffer.append(line)
+
+    async def endheaders(
+        self, message_body: Any = None, *, encode_chunked: bool = False
+    ) -> None:
+        """Send the request head, then *message_body* if given."""
+        self._transition("endheaders")
+        head = serializer.join_head(self._buffer)
+        self._buffer = []
+        await self._send_output(head, message_body, encode_chunked)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        body: Any = None,
+        headers: Mapping[str, Any] = {},  # noqa: B006 - the stdlib's signature
+        *,
+        encode_chunked: bool = False,
+    ) -> None:
+        """Send a whole request; Content-Length or chunking chosen as the stdlib does."""
+        names = frozenset(k.lower() for k in headers)
+        self.putrequest(
+            method, url, skip_host="host" in names, skip_accept_encoding="accept-encoding" in names
+        )
+        try:
+            if "content-length" in names:
+                encode_chunked = False
+            elif "transfer-encoding" not in names:
+                encode_chunked = False
+                length = bodies.content_length(body, method)
+                if length is None:
+                    if body is not None:
+                        if self.debuglevel > 0:
+                            print(f"Unable to determine size of {body!r}")
+                        encode_chunked = True
+                        self.putheader("Transfer-Encoding", "chunked")
+                else:
+                    self.putheader("Content-Length", str(length))
+            for name, value in headers.items():
+                self.putheader(name, value)
+            if isinstance(body, str):
+                body = bodies.encode_text(body, "body")
+        except BaseException:
+            self._state = _CS_IDLE
+            self._buffer = []
+            raise
+        await self.endheaders(body, encode_chunked=encode_chunked)
+
+    async def _ensure_open(self) -> HTTPProtocol:
+        p = self._protocol
+        if p is not None and p.usable:
+            return p
+        if p is not None:
+            self._drop_protocol()
+        if not self.auto_open:
+            raise NotConnected()
+        await self.connect()
+        assert self._protocol is not None
+        return self._protocol
+
+    async def send(self, data: Any) -> None:
+        """Send *data* (bytes, a file or an iterable) on the open connection."""
+        p = await self._ensure_open()
+        timeout = resolve_timeout(self.timeout)
+        try:
+            await self._write_body(p, data, bodies.classify(data), False, timeout)
+        except BaseException:
+            self.close_nowait()
+            raise
+
+    async def _send_output(self, head: bytes, body: Any, encode_chunked: bool) -> None:
+        kind = bodies.classify(body)  # TypeError before anything is sent
+        chunked = encode_chunked and self._http_vsn == 11
+        try:
+            p = await self._ensure_open()
+        except BaseException:
+            self._state = _CS_IDLE
+            raise
+        timeout = resolve_timeout(self.timeout)
+        debug = self.debuglevel > 0
+        try:
+            p.expect(self._method)
+            if debug:
+                print("send:", repr(head))
+            if kind == bodies.BYTES and not chunked and len(body) <= SMALL_BODY and not (
+                self._expect_continue
+            ):
+                if debug and len(body):
+                    print("send:", repr(body))
+                p.write(head + body if len(body) else head)
+                if p._paused_writing:
+                    await p.drain(timeout)
+                return
+            p.write(head)
+            if kind == bodies.NONE:
+                return
+            if self._expect_continue and not await self._continue(p, timeout):
+                return
+            await self._write_body(p, body, kind, chunked, timeout)
+            if chunked:
+                p.write(serializer.LAST_CHUNK)
+            await p.drain(timeout)
+        except BaseException:
+            # Never leave a half-sent request on a connection that could be reused.
+            self.close_nowait()
+            raise
+
+    async def _continue(self, p: HTTPProtocol, timeout: float | None) -> bool:
+        """Wait for ``100 Continue``; False if a final response came first."""
+        wait = CONTINUE_WAIT if timeout is None else min(timeout, CONTINUE_WAIT)
+        while 100 not in p.informational and p.head is None and p.error is None:
+            try:
+                await p.wait(wait)
+            except TimeoutError:
+                return True
+        if p.head is not None and 100 not in p.informational:
+            p.stray = True  # the server may read the unsent body as a request: no reuse
+            return False
+        return True
+
+    async def _write_body(
+        self, p: HTTPProtocol, body: Any, kind: str, chunked: bool, timeout: float | None
+    ) -> None:
+        debug = self.debuglevel > 0
+        if kind == bodies.FILE and await self._sendfile(p, body, chunked, timeout):
+            return
+        async for block in self._blocks(body, kind):
+            if not block:
+                if debug:
+                    print("Zero length chunk ignored")
+                continue
+            if debug:
+                print("send:", repr(block))
+            if chunked:
+                p.writelines([b"%X\r\n" % len(block), block, b"\r\n"])
+            else:
+                p.write(block)
+            if p._paused_writing:
+                await p.drain(timeout)
+
+    async def _blocks(self, body: Any, kind: str) -> Any:
+        loop = asyncio.get_running_loop()
+        size = max(self.blocksize, FILE_BLOCK) if kind == bodies.FILE else self.blocksize
+        if kind == bodies.BYTES:
+            yield body
+        elif kind in (bodies.FILE, bodies.TEXT_FILE):
+            while True:
+                block = await loop.run_in_executor(None, body.read, size)
+                if not block:
+                    break
+                yield block.encode("iso-8859-1") if kind == bodies.TEXT_FILE else block
+        elif kind == bodies.ASYNC_FILE:
+            while True:
+                block = await body.read(size)
+                if not block:
+                    break
+                yield block.encode("iso-8859-1") if isinstance(block, str) else block
+        elif kind == bodies.ASYNC_ITERABLE:
+            async for block in body:
+                yield self._bytes_like(block)
+        else:
+            for block in body:
+                yield self._bytes_like(block)
+
+    @staticmethod
+    def _bytes_like(block: Any) -> Any:
+        memoryview(block)  # TypeError for anything that is not bytes-like
+        return block
+
+    async def _sendfile(
+        self, p: HTTPProtocol, f: Any, chunked: bool, timeout: float | None
+    ) -> bool:
+        """Zero-copy upload of a regular file over plain TCP on the default loop."""
+        loop = asyncio.get_running_loop()
+        t = p.transport
+        if (
+            t is None
+            or not isinstance(loop, asyncio.BaseEventLoop)
+            or t.get_extra_info("sslcontext") is not None
+            or self.debuglevel > 0
+        ):
+            return False
+        span = bodies.file_span(f)
+        if span is None:
+            return False
+        _fd, offset, count = span
+        if not count:
+            return True
+        if chunked:
+            p.write(b"%X\r\n" % count)
+        await p.drain(timeout)
+        sent = await bounded(
+            loop.create_task(loop.sendfile(t, f, offset, count)),
+            None if timeout is None else max(timeout, count / (1 << 20) * timeout),
+        )
+        if sent != count:
+            raise OSError(f"file changed while sending: sent {sent} of {count} bytes")
+        if chunked:
+            p.write(b"\r\n")
+        return True
+
+    # -- the response --------------------------------------------------------------------
+
+    async def getresponse(self) -> HTTPResponse:
+        """The response to the request sent; ``ResponseNotReady`` if none can be read now."""
+        if self._response is not None and self._response.isclosed():
+            self._response = None
+        if self._state != _CS_REQ_SENT or self._response is not None:
+            raise ResponseNotReady(self._state)
+        p = self._protocol
+        if p is None:
+            raise ResponseNotReady(self._state)
+        timeout = resolve_timeout(self.timeout)
+        try:
+            head = await p.read_head(timeout)
+        except BaseException:
+            self.close_nowait()
+            raise
+        if self.debuglevel > 0:
+            print("reply:", repr(f"{head.raw_version} {head.status} {head.reason}\r\n"))
+        self._state = _CS_IDLE
+        will_close = head.will_close or p.stray
+        response = self.response_class(
+            p,
+            head,
+            self._method,
+            self._url,
+            debuglevel=self.debuglevel,
+            timeout=timeout,
+            owns_connection=will_close,
+        )
+        if will_close:
+            self._protocol = None  # the response now owns the connection
+        elif not response.isclosed():
+            self._response = response
+        return response
+
+
+class HTTPSConnection(HTTPConnection):
+    """HTTP over TLS; certificates and host names are verified by default."""
+
+    default_port = HTTPS_PORT
+
+    def __init__(
+        self,
+        host: str,
+        port: int | None = None,
+        key_file: str | None = None,
+        cert_file: str | None = None,
+        timeout: Any = socket._GLOBAL_DEFAULT_TIMEOUT,  # type: ignore[attr-defined]
+        source_address: tuple[str, int] | None = None,
+        *,
+        context: ssl.SSLContext | None = None,
+        check_hostname: bool | None = None,
+        blocksize: int = 8192,
+        strict: Any = None,
+    ) -> None:
+        super().__init__(host, port, timeout, source_address, blocksize=blocksize)
+        self.key_file = key_file
+        self.cert_file = cert_file
+        if context is None:
+            context = ssl.create_default_context()
+            context.set_alpn_protocols(["http/1.1"])
+            if context.post_handshake_auth is not None:
+                context.post_handshake_auth = True
+        will_verify = context.verify_mode != ssl.CERT_NONE
+        if check_hostname is None:
+            check_hostname = context.check_hostname
+        if check_hostname and not will_verify:
+            raise ValueError(
+                "check_hostname needs a SSL context with either CERT_OPTIONAL or CERT_REQUIRED"
+            )
+        if key_file or cert_file:
+            context.load_cert_chain(cert_file, key_file)  # type: ignore[arg-type]
+            if context.post_handshake_auth is not None:
+                context.post_handshake_auth = True
+        self._context = context
+        if check_hostname is not None:
+            self._context.check_hostname = check_hostname
+
+    async def _secure(
+        self, loop: asyncio.AbstractEventLoop, protocol: HTTPProtocol, timeout: float | None
+    ) -> None:
+        assert protocol.transport is not None
+        server_hostname = self._tunnel_host or self.host
+        transport = await loop.start_tls(
+            protocol.transport,
+            protocol,
+            self._context,
+            server_hostname=server_hostname,
+            ssl_handshake_timeout=timeout,
+        )
+        protocol.transport = transport  # type: ignore[assignment]

@@ -1,0 +1,66 @@
+"""Exception classes: the stdlib's own ``http.client`` classes, plus our stricter ones.
+
+Every exception we raise is an instance of a ``http.client`` class, so code written
+against the stdlib (``except http.client.IncompleteRead``) catches ours unchanged.
+"""
+
+from http.client import (
+    BadStatusLine,
+    CannotSendHeader,
+    CannotSendRequest,
+    HTTPException,
+    ImproperConnectionState,
+    IncompleteRead,
+    InvalidURL,
+    LineTooLong,
+    NotConnected,
+    RemoteDisconnected,
+    ResponseNotReady,
+    UnimplementedFileMode,
+    UnknownProtocol,
+    UnknownTransferEncoding,
+)
+
+error = HTTPException
+
+
+class MalformedChunk(IncompleteRead):
+    """Chunked framing that is broken (bad size line, missing CRLF after the data).
+
+    A subclass of ``IncompleteRead`` because that is what the stdlib raises for a bad
+    chunk size; we also raise it where the stdlib silently skips two unchecked bytes.
+    """
+
+
+class ResponseFramingError(HTTPException):
+    """A response whose length is ambiguous (e.g. conflicting Content-Length values).
+
+    The stdlib takes the first value; reading such a response either way could let one
+    response's bytes be read as the next one's, so we refuse it.
+    """
+
+
+class TooManyInformational(HTTPException):
+    """More 1xx responses before the final one than we are willing to skip."""
+
+
+__all__ = [
+    "BadStatusLine",
+    "CannotSendHeader",
+    "CannotSendRequest",
+    "HTTPException",
+    "ImproperConnectionState",
+    "IncompleteRead",
+    "InvalidURL",
+    "LineTooLong",
+    "MalformedChunk",
+    "NotConnected",
+    "RemoteDisconnected",
+    "ResponseFramingError",
+    "ResponseNotReady",
+    "TooManyInformational",
+    "UnimplementedFileMode",
+    "UnknownProtocol",
+    "UnknownTransferEncoding",
+    "error",
+]

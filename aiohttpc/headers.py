@@ -1,0 +1,132 @@
+"""Response headers: a fast name/value list, and the ``HTTPMessage`` built only on demand.
+
+The parser hands us the raw header block. For a regular block (every line
+``token ":" value CRLF``) the list is split with ``bytes`` operations; anything the
+fast path does not vouch for (folded lines, lines without a colon, bare CR or LF) is
+given to ``email.parser`` so the result is exactly what ``http.client`` would report.
+"""
+
+from __future__ import annotations
+
+import email.parser
+from collections.abc import Iterator
+from http.client import HTTPMessage
+from typing import IO
+
+from .errors import HTTPException, LineTooLong
+
+MAX_LINE = 65536
+MAX_HEADERS = 100
+
+# Bytes that may not appear in a header name on the fast path: controls, space, ':', DEL.
+_NOT_TOKEN = bytes(range(0x21)) + b":\x7f"
+
+
+def build_message(raw: bytes) -> HTTPMessage:
+    """Parse a raw header block the way ``http.client.parse_headers`` does."""
+    text = raw.decode("iso-8859-1")
+    return email.parser.Parser(_class=HTTPMessage).parsestr(text)  # type: ignore[return-value]
+
+
+def split_regular(raw: bytes) -> list[tuple[str, str]] | None:
+    """Split a header block of CRLF-terminated lines; None if it is not regular."""
+    if not raw:
+        return []
+    if raw.count(b"\r") != raw.count(b"\n") or raw.count(b"\r\n") != raw.count(b"\n"):
+        return None
+    items: list[tuple[str, str]] = []
+    for line in raw.split(b"\r\n"):
+        if not line:
+            continue
+        name, sep, value = line.partition(b":")
+        if not sep or not name or name.translate(None, _NOT_TOKEN) != name:
+            return None
+        items.append((name.decode("latin-1"), value.lstrip(b" \t").decode("latin-1")))
+    return items
+
+
+class Headers:
+    """Case-insensitive, order-keeping header list with the ``email.message`` read API.
+
+    ``get``/``get_all``/``items`` answer like ``HTTPMessage``; ``message`` builds the
+    real ``HTTPMessage`` the first time it is asked for.
+    """
+
+    __slots__ = ("_items", "_message", "_raw")
+
+    def __init__(self, raw: bytes, items: list[tuple[str, str]] | None = None) -> None:
+        self._raw = raw
+        self._message: HTTPMessage | None = None
+        if items is None:
+            items = split_regular(raw)
+            if items is None:
+                self._message = build_message(raw)
+                items = [(k, str(v)) for k, v in self._message.items()]
+        self._items = items
+
+    @property
+    def raw(self) -> bytes:
+        return self._raw
+
+    @property
+    def message(self) -> HTTPMessage:
+        if self._message is None:
+            self._message = build_message(self._raw)
+        return self._message
+
+    def get_all(self, name: str, failobj: object = None) -> list[str] | object:
+        name = name.lower()
+        found = [v for k, v in self._items if k.lower() == name]
+        return found or failobj
+
+    def get(self, name: str, failobj: object = None) -> str | object:
+        name = name.lower()
+        for k, v in self._items:
+            if k.lower() == name:
+                return v
+        return failobj
+
+    def __getitem__(self, name: str) -> str | None:
+        return self.get(name)  # type: ignore[return-value]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._items)
+
+    def keys(self) -> list[str]:
+        return [k for k, _ in self._items]
+
+    def values(self) -> list[str]:
+        return [v for _, v in self._items]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"<Headers {self._items!r}>"
+
+
+def read_header_lines(fp: IO[bytes]) -> bytes:
+    """Read header lines from a binary file up to the blank line, with the stdlib limits."""
+    lines = []
+    while True:
+        line = fp.readline(MAX_LINE + 1)
+        if len(line) > MAX_LINE:
+            raise LineTooLong("header line")
+        lines.append(line)
+        if len(lines) > MAX_HEADERS:
+            raise HTTPException(f"got more than {MAX_HEADERS} headers")
+        if line in (b"\r\n", b"\n", b""):
+            break
+    return b"".join(lines)
+
+
+def parse_headers(fp: IO[bytes], _class: type = HTTPMessage) -> HTTPMessage:
+    """Read a header block from *fp* and return it parsed as *_class* (``HTTPMessage``)."""
+    text = read_header_lines(fp).decode("iso-8859-1")
+    return email.parser.Parser(_class=_class).parsestr(text)  # type: ignore[return-value]

@@ -1,0 +1,443 @@
+"""Sans-IO HTTP/1.1 response parser: feed bytes in, get heads, body pieces and ends out.
+
+``ResponseParser`` keeps its state in memory and calls a *sink* (any object with the
+``ParserSink`` methods) as results appear; it knows nothing of sockets or loops.
+Body framing is decided once, by ``decide_framing``; each framing has its own reader
+state and its own end-of-stream rule. Errors are the ``http.client`` exception classes
+with the stdlib's messages, plus the stricter ones from ``errors``.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from .errors import (
+    BadStatusLine,
+    HTTPException,
+    IncompleteRead,
+    LineTooLong,
+    MalformedChunk,
+    RemoteDisconnected,
+    ResponseFramingError,
+    TooManyInformational,
+    UnknownProtocol,
+)
+from .headers import MAX_HEADERS, MAX_LINE, Headers
+
+MAX_INFORMATIONAL = 32  # 1xx responses skipped before the final one, at most
+
+# Parser states.
+IDLE = 0  # no response expected
+STATUS = 1
+HEADERS = 2
+BODY_LENGTH = 3
+CHUNK_SIZE = 4
+CHUNK_DATA = 5
+CHUNK_CRLF = 6
+TRAILERS = 7
+BODY_CLOSE = 8  # read until the connection closes
+FAILED = 9
+
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+_NOT_TOKEN = bytes(range(0x21)) + b":\x7f"
+
+
+class ResponseHead:
+    """The status line and headers of a final response, with its decided framing."""
+
+    __slots__ = (
+        "chunked",
+        "headers",
+        "length",
+        "raw_version",
+        "reason",
+        "status",
+        "version",
+        "will_close",
+    )
+
+    def __init__(self, raw_version: str, status: int, reason: str, headers: Headers) -> None:
+        self.raw_version = raw_version
+        self.version = 10 if raw_version in ("HTTP/1.0", "HTTP/0.9") else 11
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.chunked = False
+        self.length: int | None = None
+        self.will_close = False
+
+    def __repr__(self) -> str:
+        return f"<ResponseHead {self.status} {self.reason!r} v{self.version}>"
+
+
+class ParserSink(Protocol):
+    def on_informational(self, status: int) -> None: ...
+    def on_head(self, head: ResponseHead) -> None: ...
+    def on_body(self, data: bytes) -> None: ...
+    def on_complete(self) -> None: ...
+    def on_stray_data(self) -> None: ...
+
+
+def _wants_close(version: int, headers: Headers) -> bool:
+    """The stdlib's keep-alive rules for HTTP/1.1 and HTTP/1.0."""
+    conn = headers.get("connection")
+    if version == 11:
+        return bool(conn and "close" in conn.lower())  # type: ignore[union-attr]
+    if headers.get("keep-alive"):
+        return False
+    if conn and "keep-alive" in conn.lower():  # type: ignore[union-attr]
+        return False
+    pconn = headers.get("proxy-connection")
+    return not (pconn and "keep-alive" in pconn.lower())  # type: ignore[union-attr]
+
+
+def _content_length(values: list[str]) -> int | None:
+    """One length from every Content-Length value, or None where the stdlib ignores it.
+
+    Raises ResponseFramingError when the values disagree.
+    """
+    found: set[int] = set()
+    for value in values:
+        for part in value.split(","):
+            try:
+                n = int(part)
+            except ValueError:
+                n = -1
+            found.add(n)
+    if len(found) > 1:
+        raise ResponseFramingError(f"conflicting Content-Length values: {values!r}")
+    n = found.pop() if found else -1
+    return None if n < 0 else n
+
+
+def decide_framing(head: ResponseHead, method: str | None) -> None:
+    """Set ``chunked``, ``length`` and ``will_close`` on *head*, as the stdlib does.
+
+    Stricter than the stdlib: Transfer-Encoding together with Content-Length reads the
+    body by Transfer-Encoding and closes the connection afterwards; conflicting
+    Content-Length values raise ResponseFramingError.
+    """
+    headers = head.headers
+    te = headers.get_all("transfer-encoding")
+    cl = headers.get_all("content-length")
+    head.will_close = _wants_close(head.version, headers)
+    if te:
+        codings = ",".join(te).lower()  # type: ignore[arg-type]
+        head.chunked = codings.rsplit(",", 1)[-1].strip() == "chunked"
+        if cl or not head.chunked:
+            head.will_close = True
+    elif cl:
+        head.length = _content_length(cl)  # type: ignore[arg-type]
+    status = head.status
+    if method == "CONNECT" and 200 <= status < 300:
+        head.length = 0  # the tunnel begins right after the head
+        head.chunked = False
+        head.will_close = False
+        return
+    if status == 204 or status == 304 or 100 <= status < 200 or method == "HEAD":
+        head.length = 0
+        head.chunked = False
+        if status == 101:
+            head.will_close = True
+    if not head.chunked and head.length is None:
+        head.will_close = True
+
+
+class ResponseParser:
+    """Incremental parser for the responses on one connection.
+
+    Call ``expect(method)`` before each response, then ``feed`` bytes and finally
+    ``feed_eof`` when the peer closes. Bytes that arrive while no response is expected
+    are reported with ``sink.on_stray_data()`` and dropped, never parsed as a response.
+    """
+
+    __slots__ = (
+        "_chunk_left",
+        "_head",
+        "_hitems",
+        "_hlines",
+        "_informational",
+        "_irregular",
+        "_left",
+        "_method",
+        "_rest",
+        "_sink",
+        "_status_line",
+        "_state",
+        "_trailer_lines",
+        "trailers",
+    )
+
+    def __init__(self, sink: ParserSink) -> None:
+        self._sink = sink
+        self._state = IDLE
+        self._rest = bytearray()
+        self._method: str | None = None
+        self._reset_head()
+        self._left = 0
+        self._informational = 0
+        self.trailers: Headers | None = None
+
+    def _reset_head(self) -> None:
+        self._status_line: tuple[str, int, str] | None = None
+        self._hlines: list[bytes] = []
+        self._hitems: list[tuple[str, str]] = []
+        self._irregular = False
+        self._head: ResponseHead | None = None
+        self._trailer_lines: list[bytes] = []
+
+    @property
+    def state(self) -> int:
+        return self._state
+
+    @property
+    def expecting(self) -> bool:
+        """True while a response is being waited for or read."""
+        return self._state not in (IDLE, FAILED)
+
+    @property
+    def in_body(self) -> bool:
+        return self._state >= BODY_LENGTH and self._state != FAILED
+
+    def expect(self, method: str | None) -> None:
+        """Expect the response to a request made with *method*."""
+        if self._state != IDLE:
+            raise RuntimeError(f"parser is not idle (state {self._state})")
+        self._state = STATUS
+        self._method = method
+        self._informational = 0
+        self.trailers = None
+        self._reset_head()
+
+    # -- feeding -------------------------------------------------------------------
+
+    def feed(self, data: bytes) -> None:
+        """Parse *data*; raises an ``HTTPException`` subclass for a malformed response."""
+        state = self._state
+        if state == BODY_LENGTH and not self._rest:
+            left = self._left
+            n = len(data)
+            if n < left:
+                self._left = left - n
+                self._sink.on_body(data)
+                return
+        elif state == BODY_CLOSE:
+            if data:
+                self._sink.on_body(data)
+            return
+        if self._rest:
+            self._rest += data
+            buf: bytes | bytearray = self._rest
+        else:
+            buf = data
+        try:
+            pos = self._run(buf, False)
+        except BaseException:
+            self._state = FAILED
+            self._rest = bytearray()
+            raise
+        if pos == len(buf):
+            if self._rest:
+                self._rest = bytearray()
+        elif buf is self._rest:
+            del self._rest[:pos]
+        else:
+            self._rest = bytearray(memoryview(buf)[pos:])
+
+    def feed_eof(self) -> None:
+        """The peer closed: finish a read-until-close body or raise for a cut-off one."""
+        state = self._state
+        if state in (IDLE, FAILED):
+            return
+        try:
+            if state in (STATUS, HEADERS) and self._rest:
+                # Like the stdlib's readline at EOF: a last line without its newline.
+                buf = bytes(self._rest)
+                self._rest = bytearray()
+                self._run(buf, True)
+                state = self._state
+            if state == STATUS:
+                raise RemoteDisconnected("Remote end closed connection without response")
+            if state == HEADERS:
+                self._end_head()
+                state = self._state
+            if state == BODY_CLOSE:
+                self._finish()
+            elif state == TRAILERS:
+                self._finish_trailers()
+            elif state == BODY_LENGTH:
+                raise IncompleteRead(b"", self._left)
+            elif state in (CHUNK_SIZE, CHUNK_DATA, CHUNK_CRLF):
+                raise IncompleteRead(b"")
+        except BaseException:
+            self._state = FAILED
+            raise
+
+    # -- the state machine ---------------------------------------------------------
+
+    def _run(self, buf: bytes | bytearray, at_eof: bool) -> int:
+        """Consume what can be consumed of *buf*; return how far it got."""
+        pos = 0
+        end = len(buf)
+        sink = self._sink
+        while pos < end:
+            state = self._state
+            if state == BODY_LENGTH:
+                take = min(self._left, end - pos)
+                sink.on_body(bytes(buf[pos : pos + take]))
+                pos += take
+                self._left -= take
+                if not self._left:
+                    self._finish()
+            elif state == CHUNK_DATA:
+                take = min(self._left, end - pos)
+                sink.on_body(bytes(buf[pos : pos + take]))
+                pos += take
+                self._left -= take
+                if not self._left:
+                    self._state = CHUNK_CRLF
+            elif state == CHUNK_CRLF:
+                if buf[pos : pos + 2] == b"\r\n":
+                    pos += 2
+                    self._state = CHUNK_SIZE
+                elif end - pos == 1 and buf[pos] == 13:
+                    break
+                else:
+                    raise MalformedChunk(b"")
+            elif state == BODY_CLOSE:
+                sink.on_body(bytes(buf[pos:end]))
+                pos = end
+            elif state == IDLE or state == FAILED:
+                sink.on_stray_data()
+                return end
+            else:
+                nl = buf.find(b"\n", pos)
+                if nl < 0:
+                    if not at_eof:
+                        if end - pos > MAX_LINE:
+                            self._line_too_long(state)
+                        break
+                    nl = end - 1
+                line = bytes(buf[pos : nl + 1])
+                pos = nl + 1
+                if len(line) > MAX_LINE:
+                    self._line_too_long(state)
+                if state == STATUS:
+                    self._status(line)
+                elif state == HEADERS:
+                    self._header_line(line)
+                elif state == CHUNK_SIZE:
+                    self._chunk_size(line)
+                else:
+                    self._trailer_line(line)
+        return pos
+
+    @staticmethod
+    def _line_too_long(state: int) -> None:
+        kind = {STATUS: "status line", HEADERS: "header line", CHUNK_SIZE: "chunk size"}
+        raise LineTooLong(kind.get(state, "trailer line"))
+
+    def _status(self, raw: bytes) -> None:
+        line = raw.decode("iso-8859-1")
+        parts = line.split(None, 2)
+        if len(parts) == 3:
+            version, status_s, reason = parts
+        elif len(parts) == 2:
+            version, status_s = parts
+            reason = ""
+        else:
+            version = ""
+        if not version.startswith("HTTP/"):
+            raise BadStatusLine(line)
+        try:
+            status = int(status_s)
+        except ValueError:
+            raise BadStatusLine(line) from None
+        if status < 100 or status > 999:
+            raise BadStatusLine(line)
+        self._status_line = (version, status, reason)
+        self._state = HEADERS
+
+    def _header_line(self, line: bytes) -> None:
+        if line == b"\r\n" or line == b"\n":
+            self._end_head()
+            return
+        lines = self._hlines
+        lines.append(line)
+        if len(lines) >= MAX_HEADERS:  # the stdlib counts the blank line too
+            raise HTTPException(f"got more than {MAX_HEADERS} headers")
+        if self._irregular:
+            return
+        name, sep, value = line.partition(b":")
+        if (
+            sep
+            and name
+            and line[-2:] == b"\r\n"
+            and line.count(b"\r") == 1
+            and name.translate(None, _NOT_TOKEN) == name
+        ):
+            self._hitems.append(
+                (name.decode("latin-1"), value[:-2].lstrip(b" \t").decode("latin-1"))
+            )
+        else:
+            self._irregular = True
+
+    def _end_head(self) -> None:
+        assert self._status_line is not None
+        version, status, reason = self._status_line
+        raw = b"".join(self._hlines)
+        if 100 <= status < 200 and status != 101:
+            self._informational += 1
+            if self._informational > MAX_INFORMATIONAL:
+                raise TooManyInformational(
+                    f"more than {MAX_INFORMATIONAL} informational (1xx) responses"
+                )
+            self._reset_head()
+            self._state = STATUS
+            self._sink.on_informational(status)
+            return
+        if version not in ("HTTP/1.0", "HTTP/0.9") and not version.startswith("HTTP/1."):
+            raise UnknownProtocol(version)
+        headers = Headers(raw, None if self._irregular else self._hitems)
+        head = ResponseHead(version, status, reason.strip(), headers)
+        decide_framing(head, self._method)
+        self._head = head
+        if head.chunked:
+            self._state = CHUNK_SIZE
+        elif head.length is None:
+            self._state = BODY_CLOSE
+        else:
+            self._state = BODY_LENGTH
+            self._left = head.length
+        self._sink.on_head(head)
+        if self._state == BODY_LENGTH and not self._left:
+            self._finish()
+
+    def _chunk_size(self, line: bytes) -> None:
+        size = line.split(b";", 1)[0].strip(b" \t\r\n")
+        if not size or len(size) > 16 or not _HEX.issuperset(size):
+            raise MalformedChunk(b"")
+        n = int(size, 16)
+        if n:
+            self._left = n
+            self._state = CHUNK_DATA
+        else:
+            self._state = TRAILERS
+
+    def _trailer_line(self, line: bytes) -> None:
+        if line == b"\r\n" or line == b"\n":
+            self._finish_trailers()
+            return
+        self._trailer_lines.append(line)
+        if len(self._trailer_lines) >= MAX_HEADERS:
+            raise HTTPException(f"got more than {MAX_HEADERS} trailer lines")
+
+    def _finish_trailers(self) -> None:
+        if self._trailer_lines:
+            self.trailers = Headers(b"".join(self._trailer_lines))
+        self._finish()
+
+    def _finish(self) -> None:
+        self._state = IDLE
+        self._head = None
+        self._sink.on_complete()

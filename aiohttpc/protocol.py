@@ -1,0 +1,278 @@
+"""The ``asyncio.Protocol`` of one HTTP/1.1 connection: parser feeding and flow control.
+
+Received bytes go to the sans-IO parser; heads and body pieces land here, where the
+connection and the response wait for them. Reading pauses while the unread body held
+in memory is above ``high_water`` and resumes when the reader brings it under
+``low_water``; writers await ``drain()`` while the transport has paused writing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Any
+
+from .buffer import BodyBuffer
+from .errors import HTTPException
+from .parser import ResponseHead, ResponseParser
+
+HIGH_WATER = 1 << 20
+LOW_WATER = 1 << 18
+
+
+def _expire(fut: asyncio.Future[Any]) -> None:
+    if not fut.done():
+        fut.set_exception(TimeoutError("timed out"))
+
+
+async def bounded(fut: asyncio.Future[Any], timeout: float | None) -> Any:
+    """Await *fut*, raising TimeoutError after *timeout* seconds (and cancelling it).
+
+    A timer on the future, rather than ``asyncio.timeout``: no Task is needed, so it
+    also works for coroutines the façade's bridge steps without one.
+    """
+    if timeout is None:
+        return await fut
+    loop = fut.get_loop()
+    waiter = loop.create_future()
+
+    def _done(_: object) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    fut.add_done_callback(_done)
+    handle = loop.call_later(timeout, _expire, waiter)
+    try:
+        await waiter
+    except BaseException:
+        fut.remove_done_callback(_done)
+        fut.cancel()
+        raise
+    finally:
+        handle.cancel()
+    return fut.result()
+
+
+class HTTPProtocol(asyncio.Protocol):
+    """One connection's receive side and write flow control; no ``http.client`` rules."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        high_water: int = HIGH_WATER,
+        low_water: int = LOW_WATER,
+    ) -> None:
+        self.loop = loop
+        self.transport: asyncio.Transport | None = None
+        self.parser = ResponseParser(self)
+        self.buffer = BodyBuffer()
+        self.head: ResponseHead | None = None
+        self.body_done = False
+        self.error: BaseException | None = None
+        self.lost = False
+        self.stray = False
+        self.informational: list[int] = []
+        self._pending: deque[str | None] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self._drain_waiter: asyncio.Future[None] | None = None
+        self._paused_reading = False
+        self._paused_writing = False
+        self._high = high_water
+        self._low = low_water
+
+    def __repr__(self) -> str:
+        state = "lost" if self.lost else "open" if self.transport else "new"
+        return f"<HTTPProtocol {state} parser={self.parser.state} buffered={self.buffer.size}>"
+
+    # -- state the connection asks about -----------------------------------------------
+
+    @property
+    def usable(self) -> bool:
+        """Whether another request may be written on this connection."""
+        t = self.transport
+        return (
+            t is not None
+            and not self.lost
+            and not self.stray
+            and self.error is None
+            and not t.is_closing()
+        )
+
+    @property
+    def idle(self) -> bool:
+        """No response is being read or expected."""
+        return not self.parser.expecting and not self._pending
+
+    def expect(self, method: str | None) -> None:
+        """A request is about to be written: expect its response after any earlier one."""
+        if self.parser.expecting:
+            self._pending.append(method)
+        else:
+            self._start(method)
+
+    def _start(self, method: str | None) -> None:
+        self.head = None
+        self.body_done = False
+        self.informational = []
+        # A new buffer each time: the previous response keeps reading its own.
+        self.buffer = BodyBuffer()
+        self.parser.expect(method)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+    def abort(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+
+    # -- waiting -----------------------------------------------------------------------
+
+    def _wake(self) -> None:
+        w = self._waiter
+        if w is not None:
+            self._waiter = None
+            if not w.done():
+                w.set_result(None)
+
+    async def wait(self, timeout: float | None) -> None:
+        """Wait until something arrives (head, body, end, error or loss)."""
+        fut = self.loop.create_future()
+        self._waiter = fut
+        if timeout is None:
+            await fut
+            return
+        handle = self.loop.call_later(timeout, _expire, fut)
+        try:
+            await fut
+        finally:
+            handle.cancel()
+            if self._waiter is fut:
+                self._waiter = None
+
+    async def read_head(self, timeout: float | None) -> ResponseHead:
+        """The head of the response being read; raises what the parser or socket raised."""
+        while self.head is None:
+            if self.error is not None:
+                raise self.error
+            await self.wait(timeout)
+        return self.head
+
+    def take_body(self, n: int = -1) -> bytes:
+        data = self.buffer.take(n)
+        if self._paused_reading and self.buffer.size <= self._low:
+            self._resume()
+        return data
+
+    def consumed(self) -> None:
+        """The reader took bytes out of ``buffer``: resume reading if it drained enough."""
+        if self._paused_reading and self.buffer.size <= self._low:
+            self._resume()
+
+    def _resume(self) -> None:
+        self._paused_reading = False
+        if self.transport is not None and not self.lost:
+            self.transport.resume_reading()
+
+    async def drain(self, timeout: float | None) -> None:
+        """Wait while the transport has paused writing."""
+        if self.lost:
+            raise ConnectionResetError("Connection lost")
+        if not self._paused_writing:
+            return
+        fut = self.loop.create_future()
+        self._drain_waiter = fut
+        await bounded(fut, timeout)
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        assert self.transport is not None
+        self.transport.write(data)
+
+    def writelines(self, parts: list[Any]) -> None:
+        assert self.transport is not None
+        self.transport.writelines(parts)
+
+    # -- asyncio.Protocol ----------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed(data)
+        except HTTPException as exc:
+            self._fail(exc)
+            if self.transport is not None:
+                self.transport.close()
+
+    def eof_received(self) -> bool:
+        self._at_eof(None)
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        self._at_eof(exc)
+        self._wake()
+        d = self._drain_waiter
+        if d is not None and not d.done():
+            d.set_exception(exc or ConnectionResetError("Connection lost"))
+        self._drain_waiter = None
+
+    def _at_eof(self, exc: Exception | None) -> None:
+        if not self.parser.expecting:
+            return
+        if exc is not None:
+            self._fail(exc)
+            return
+        try:
+            self.parser.feed_eof()
+        except HTTPException as err:
+            self._fail(err)
+
+    def _fail(self, exc: BaseException) -> None:
+        if self.error is None:
+            self.error = exc
+        self._wake()
+
+    def pause_writing(self) -> None:
+        self._paused_writing = True
+
+    def resume_writing(self) -> None:
+        self._paused_writing = False
+        d = self._drain_waiter
+        self._drain_waiter = None
+        if d is not None and not d.done():
+            d.set_result(None)
+
+    # -- parser sink ---------------------------------------------------------------------
+
+    def on_informational(self, status: int) -> None:
+        self.informational.append(status)
+        self._wake()
+
+    def on_head(self, head: ResponseHead) -> None:
+        self.head = head
+        self._wake()
+
+    def on_body(self, data: bytes) -> None:
+        buf = self.buffer
+        buf.append(data)
+        if buf.size > self._high and not self._paused_reading and self.transport is not None:
+            self._paused_reading = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def on_complete(self) -> None:
+        self.body_done = True
+        self._wake()
+        if self._pending:
+            self._start(self._pending.popleft())
+
+    def finished(self, buffer: BodyBuffer) -> bool:
+        """Whether the response reading *buffer* has received its whole body."""
+        return self.body_done or buffer is not self.buffer
+
+    def on_stray_data(self) -> None:
+        self.stray = True
+        if self.transport is not None:
+            self.transport.close()

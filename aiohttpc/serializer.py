@@ -1,0 +1,116 @@
+"""Request head encoding with validation, and chunk framing. Pure functions.
+
+Validation follows ``http.client`` (same exception classes and messages) and is
+stricter where the stdlib lets bytes through that could split a request: CR, LF and
+NUL (and the other control bytes) can never reach the wire from a method, URL,
+header name or header value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from .errors import InvalidURL
+
+# A method must be a token: no controls, no space, no DEL.
+_bad_method = re.compile("[\x00-\x20\x7f]").search
+_bad_url = re.compile("[\x00-\x20\x7f]").search
+_bad_name = re.compile(rb"[\x00-\x20:\x7f]").search
+# Values may hold horizontal tabs, nothing else below 0x20, and no DEL.
+_bad_value = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]").search
+
+
+def validate_method(method: str) -> None:
+    """Raise ValueError if *method* could not be sent as a request-line token."""
+    match = _bad_method(method)
+    if match:
+        raise ValueError(
+            f"method can't contain control characters. {method!r} "
+            f"(found at least {match.group()!r})"
+        )
+
+
+def validate_url(url: str) -> None:
+    """Raise InvalidURL if *url* (a request target or a host) holds control bytes."""
+    match = _bad_url(url)
+    if match:
+        raise InvalidURL(
+            f"URL can't contain control characters. {url!r} (found at least {match.group()!r})"
+        )
+
+
+def encode_header_name(name: str | bytes) -> bytes:
+    """Encode and validate a header name; ValueError if it is not a token."""
+    raw = name.encode("ascii") if isinstance(name, str) else bytes(name)
+    if not raw or _bad_name(raw):
+        raise ValueError(f"Invalid header name {raw!r}")
+    return raw
+
+
+def encode_header_value(value: str | bytes | int) -> bytes:
+    """Encode one header value as the stdlib does (str as Latin-1, int as decimal)."""
+    if isinstance(value, str):
+        raw = value.encode("latin-1")
+    elif isinstance(value, int):
+        raw = str(value).encode("ascii")
+    else:
+        raw = bytes(value)
+    if _bad_value(raw):
+        raise ValueError(f"Invalid header value {raw!r}")
+    return raw
+
+
+def header_line(name: str | bytes, *values: str | bytes | int) -> bytes:
+    """One validated header line (without CRLF); several values fold as the stdlib does."""
+    return encode_header_name(name) + b": " + b"\r\n\t".join(map(encode_header_value, values))
+
+
+def request_line(method: str, url: str, version: str = "HTTP/1.1") -> bytes:
+    """Validate and encode the request line (without CRLF)."""
+    validate_method(method)
+    url = url or "/"
+    validate_url(url)
+    return f"{method} {url} {version}".encode("ascii")
+
+
+def _strip_ipv6_zone(host: bytes) -> bytes:
+    host, percent, _ = host.partition(b"%")
+    if percent:
+        host += b"]"
+    return host
+
+
+def _idna(text: str) -> bytes:
+    try:
+        return text.encode("ascii")
+    except UnicodeEncodeError:
+        return text.encode("idna")
+
+
+def host_value(url: str, host: str, port: int, default_port: int) -> bytes:
+    """The Host header value the stdlib derives for *url* sent to *host*:*port*."""
+    if url.startswith("http"):
+        netloc = urlsplit(url).netloc
+        if netloc:
+            return _strip_ipv6_zone(_idna(netloc))
+    enc = _idna(host)
+    if ":" in host:
+        enc = _strip_ipv6_zone(b"[" + enc + b"]")
+    if port == default_port:
+        return enc
+    return enc + b":" + str(port).encode("ascii")
+
+
+def chunk(data: bytes | memoryview) -> list[bytes | memoryview]:
+    """Frame one chunk of a chunked body (for ``writelines``)."""
+    return [b"%X\r\n" % len(data), data, b"\r\n"]
+
+
+LAST_CHUNK = b"0\r\n\r\n"
+
+
+def join_head(lines: Iterable[bytes]) -> bytes:
+    """The request head: lines joined by CRLF, ended by the blank line."""
+    return b"\r\n".join(lines) + b"\r\n\r\n"
