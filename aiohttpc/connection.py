@@ -221,8 +221,11 @@ class HTTPConnection:
             p.close()
 
     async def close(self) -> None:
-        """Close the connection (and a response still being read on it)."""
+        """Close the connection (and a response still being read on it); wait until closed."""
+        p = self._protocol
         self.close_nowait()
+        if p is not None:
+            await p.wait_closed()
 
     def close_nowait(self) -> None:
         """``close()`` without awaiting: usable from callbacks on the loop."""
@@ -275,10 +278,11 @@ class HTTPConnection:
         self, message_body: Any = None, *, encode_chunked: bool = False
     ) -> None:
         """Send the request head, then *message_body* if given."""
+        kind = bodies.classify(message_body)  # TypeError before anything is sent
         self._transition("endheaders")
         head = serializer.join_head(self._buffer)
         self._buffer = []
-        await self._send_output(head, message_body, encode_chunked)
+        await self._send_output(head, message_body, kind, encode_chunked)
 
     async def request(
         self,
@@ -291,6 +295,7 @@ class HTTPConnection:
     ) -> None:
         """Send a whole request; Content-Length or chunking chosen as the stdlib does."""
         names = frozenset(k.lower() for k in headers)
+        bodies.classify(body)  # TypeError before the state changes
         self.putrequest(
             method, url, skip_host="host" in names, skip_accept_encoding="accept-encoding" in names
         )
@@ -340,8 +345,7 @@ class HTTPConnection:
             self.close_nowait()
             raise
 
-    async def _send_output(self, head: bytes, body: Any, encode_chunked: bool) -> None:
-        kind = bodies.classify(body)  # TypeError before anything is sent
+    async def _send_output(self, head: bytes, body: Any, kind: str, encode_chunked: bool) -> None:
         chunked = encode_chunked and self._http_vsn == 11
         try:
             p = await self._ensure_open()

@@ -75,6 +75,7 @@ class HTTPProtocol(asyncio.Protocol):
         self._pending: deque[str | None] = deque()
         self._waiter: asyncio.Future[None] | None = None
         self._drain_waiter: asyncio.Future[None] | None = None
+        self._closed_waiter: asyncio.Future[None] | None = None
         self._paused_reading = False
         self._paused_writing = False
         self._high = high_water
@@ -121,6 +122,17 @@ class HTTPProtocol(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
+
+    async def wait_closed(self, timeout: float = 1.0) -> None:
+        """Close and wait until the transport is gone (aborting it after *timeout*)."""
+        self.close()
+        if self.lost or self.transport is None:
+            return
+        fut = self._closed_waiter = self.loop.create_future()
+        try:
+            await bounded(fut, timeout)
+        except TimeoutError:
+            self.abort()
 
     def abort(self) -> None:
         if self.transport is not None:
@@ -211,6 +223,9 @@ class HTTPProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
+        c = self._closed_waiter
+        if c is not None and not c.done():
+            c.set_result(None)
         self._at_eof(exc)
         self._wake()
         d = self._drain_waiter

@@ -1,0 +1,318 @@
+"""The sans-IO response parser: framings, limits, errors, and split-invariance."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aiohttpc import errors
+from aiohttpc.parser import MAX_INFORMATIONAL, ResponseParser
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.events: list[tuple] = []
+        self.heads: list = []
+        self.body = bytearray()
+        self.complete = 0
+        self.stray = 0
+
+    def on_informational(self, status: int) -> None:
+        self.events.append(("1xx", status))
+
+    def on_head(self, head) -> None:
+        self.heads.append(head)
+        self.events.append(("head", head.status))
+
+    def on_body(self, data: bytes) -> None:
+        self.body += data
+
+    def on_complete(self) -> None:
+        self.complete += 1
+        self.events.append(("done",))
+
+    def on_stray_data(self) -> None:
+        self.stray += 1
+
+
+def parse(data: bytes, method: str = "GET", pieces: list[int] | None = None, eof: bool = True):
+    """Feed *data* (split at the given sizes) and return the sink, or the exception."""
+    sink = Sink()
+    p = ResponseParser(sink)
+    p.expect(method)
+    try:
+        pos = 0
+        for n in pieces or []:
+            p.feed(data[pos : pos + n])
+            pos += n
+        if pos < len(data):
+            p.feed(data[pos:])
+        if eof:
+            p.feed_eof()
+    except http.client.HTTPException as exc:
+        return exc
+    return sink
+
+
+def summary(result) -> tuple:
+    if isinstance(result, BaseException):
+        return ("error", type(result).__name__, str(result))
+    h = result.heads[0] if result.heads else None
+    return (
+        h and (h.status, h.reason, h.version, h.headers.items(), h.length, h.chunked, h.will_close),
+        bytes(result.body),
+        result.complete,
+        result.stray,
+        result.events,
+    )
+
+
+CL = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Y: z\r\n\r\nhello"
+CHUNKED = (
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"5;ext=1\r\nhello\r\n1A\r\n" + b"x" * 26 + b"\r\n0\r\nX-Trailer: t\r\n\r\n"
+)
+CLOSE = b"HTTP/1.0 200 OK\r\nServer: s\r\n\r\nuntil the end"
+INFO = (
+    b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\nX: 1\r\n\r\n"
+    b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" + CL
+)
+
+SAMPLES = [CL, CHUNKED, CLOSE, INFO]
+
+
+def test_content_length():
+    s = parse(CL)
+    head = s.heads[0]
+    assert (head.status, head.reason, head.version, head.length) == (200, "OK", 11, 5)
+    assert head.headers.get("x-y") == "z"
+    assert bytes(s.body) == b"hello" and s.complete == 1 and not head.will_close
+
+
+def test_chunked_with_extensions_and_trailers():
+    sink = Sink()
+    p = ResponseParser(sink)
+    p.expect("GET")
+    p.feed(CHUNKED)
+    assert bytes(sink.body) == b"hello" + b"x" * 26
+    assert sink.complete == 1
+    assert p.trailers is not None and p.trailers.get("X-Trailer") == "t"
+    assert sink.heads[0].chunked and sink.heads[0].length is None
+
+
+def test_read_until_close():
+    s = parse(CLOSE)
+    assert bytes(s.body) == b"until the end" and s.complete == 1
+    assert s.heads[0].will_close and s.heads[0].length is None
+
+
+def test_until_close_not_complete_before_eof():
+    s = parse(CLOSE, eof=False)
+    assert s.complete == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "status"),
+    [("HEAD", "200 OK"), ("GET", "204 No Content"), ("GET", "304 Not Modified")],
+)
+def test_no_body(method, status):
+    data = f"HTTP/1.1 {status}\r\nContent-Length: 10\r\n\r\n".encode()
+    s = parse(data, method, eof=False)
+    assert s.complete == 1 and s.heads[0].length == 0 and not s.body
+
+
+def test_informational_skipped():
+    s = parse(INFO)
+    assert [e for e in s.events if e[0] == "1xx"] == [("1xx", 100), ("1xx", 102), ("1xx", 103)]
+    assert len(s.heads) == 1 and s.heads[0].status == 200 and bytes(s.body) == b"hello"
+
+
+def test_informational_bounded():
+    data = b"HTTP/1.1 100 Continue\r\n\r\n" * (MAX_INFORMATIONAL + 1) + CL
+    assert isinstance(parse(data), errors.TooManyInformational)
+    ok = parse(b"HTTP/1.1 100 Continue\r\n\r\n" * MAX_INFORMATIONAL + CL)
+    assert bytes(ok.body) == b"hello"
+
+
+def test_switching_protocols_is_final():
+    s = parse(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n", eof=False)
+    assert s.heads[0].status == 101 and s.heads[0].will_close and s.complete == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "exc", "msg"),
+    [
+        (b"", errors.RemoteDisconnected, "Remote end closed connection without response"),
+        (b"HTTP/1.1 " + b"x" * 70000, errors.LineTooLong, "got more than 65536 bytes when reading status line"),
+        (b"HTTP/1.1 200 OK\r\nX: " + b"x" * 70000, errors.LineTooLong, "got more than 65536 bytes when reading header line"),
+        (b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 100 + b"\r\n", http.client.HTTPException, "got more than 100 headers"),
+        (b"garbage\r\n\r\n", errors.BadStatusLine, "garbage\r\n"),
+        (b"HTTP/1.1 abc OK\r\n\r\n", errors.BadStatusLine, "HTTP/1.1 abc OK\r\n"),
+        (b"HTTP/1.1 99 Low\r\n\r\n", errors.BadStatusLine, "HTTP/1.1 99 Low\r\n"),
+        (b"HTTP/1.1 1000 High\r\n\r\n", errors.BadStatusLine, "HTTP/1.1 1000 High\r\n"),
+        (b"HTTP/2.0 200 OK\r\n\r\n", errors.UnknownProtocol, "HTTP/2.0"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", errors.IncompleteRead, ""),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel", errors.IncompleteRead, ""),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", errors.MalformedChunk, ""),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 70000, errors.LineTooLong, "got more than 65536 bytes when reading chunk size"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: " + b"x" * 70000, errors.LineTooLong, "got more than 65536 bytes when reading trailer line"),
+    ],
+)
+def test_errors(data, exc, msg):
+    result = parse(data)
+    assert isinstance(result, exc), result
+    if msg:
+        assert str(result) == msg or result.args[0] == msg
+
+
+@pytest.mark.parametrize("sep", [b"\r\nX", b"XX", b"\n\r", b"\r\r"])
+def test_chunk_crlf_checked(sep):
+    data = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc" + sep + b"0\r\n\r\n"
+    assert isinstance(parse(data), errors.MalformedChunk)
+
+
+def test_chunk_crlf_split_across_feeds():
+    data = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+    i = data.index(b"abc") + 4  # between CR and LF
+    s = parse(data, pieces=[i])
+    assert bytes(s.body) == b"abc" and s.complete == 1
+
+
+def test_chunk_size_must_be_hex():
+    for size in (b"0x3", b"+3", b"-3", b"3_0", b""):
+        data = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + size + b"\r\nabc\r\n0\r\n\r\n"
+        assert isinstance(parse(data), errors.MalformedChunk), size
+
+
+def test_conflicting_content_length_refused():
+    data = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhelloXX"
+    assert isinstance(parse(data), errors.ResponseFramingError)
+    data = b"HTTP/1.1 200 OK\r\nContent-Length: 5, 7\r\n\r\nhelloXX"
+    assert isinstance(parse(data), errors.ResponseFramingError)
+
+
+def test_repeated_equal_content_length_accepted():
+    data = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5, 5\r\n\r\nhello"
+    s = parse(data, eof=False)
+    assert bytes(s.body) == b"hello" and s.complete == 1
+
+
+def test_transfer_encoding_with_content_length_reads_chunked_and_closes():
+    data = (
+        b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\nhello\r\n0\r\n\r\n"
+    )
+    s = parse(data, eof=False)
+    head = s.heads[0]
+    assert head.chunked and head.will_close and bytes(s.body) == b"hello" and s.stray == 0
+
+
+def test_stray_bytes_after_response_reported():
+    s = parse(CL + b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", eof=False)
+    assert s.complete == 1 and s.stray == 1 and len(s.heads) == 1
+
+
+def test_stray_bytes_when_idle():
+    sink = Sink()
+    p = ResponseParser(sink)
+    p.feed(b"HTTP/1.1 200 OK\r\n\r\n")
+    assert sink.stray == 1 and not sink.heads
+
+
+def test_irregular_headers_fall_back_to_email_parser():
+    data = b"HTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\nContent-Length: 2\r\n\r\nok"
+    s = parse(data)
+    head = s.heads[0]
+    assert head.headers.get("X-Folded") == "a\r\n b"
+    assert head.headers.message.get("X-Folded") == "a\r\n b"
+    assert bytes(s.body) == b"ok"
+
+
+def test_bare_lf_lines():
+    s = parse(b"HTTP/1.1 200 OK\nContent-Length: 2\n\nok")
+    assert s.heads[0].headers.get("content-length") == "2" and bytes(s.body) == b"ok"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(SAMPLES), st.lists(st.integers(min_value=1, max_value=40), max_size=30))
+def test_any_split_gives_the_same_result(data, pieces):
+    assert summary(parse(data, pieces=pieces)) == summary(parse(data))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=300), st.lists(st.integers(min_value=1, max_value=20), max_size=20))
+def test_garbage_never_escapes_as_other_errors(data, pieces):
+    """Arbitrary bytes give a result or an HTTPException, and splitting changes neither."""
+    whole = parse(b"HTTP/1.1 200 OK\r\n" + data)
+    split = parse(b"HTTP/1.1 200 OK\r\n" + data, pieces=pieces)
+    assert summary(whole) == summary(split)
+
+
+# -- the same bytes through the stdlib's HTTPResponse (a real socket pair) -------------
+
+def stdlib_parse(data: bytes, method: str = "GET"):
+    a, b = socket.socketpair()
+    with a, b:
+        b.sendall(data)
+        b.shutdown(socket.SHUT_WR)
+        resp = http.client.HTTPResponse(a, method=method)
+        try:
+            resp.begin()
+            body = resp.read()
+        except http.client.HTTPException as exc:
+            return ("error", type(exc).__name__)
+        finally:
+            resp.close()
+        return (resp.status, resp.reason, resp.version, resp.getheaders(), body)
+
+
+def ours(data: bytes, method: str = "GET"):
+    r = parse(data, method)
+    if isinstance(r, BaseException):
+        return ("error", type(r).__name__)
+    h = r.heads[0]
+    return (h.status, h.reason, h.version, h.headers.items(), bytes(r.body))
+
+
+DIFFERENTIAL = [
+    CL,
+    CHUNKED,
+    CLOSE,
+    b"HTTP/1.1 100 Continue\r\n\r\n" + CL,
+    b"HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok",
+    b"HTTP/1.1 404 Not   Found  \r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok",
+    b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nrest",
+    b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nrest",
+    b"HTTP/1.1 200 OK\r\nX-Empty:\r\nX-Spaces:   v  \r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nX-Folded: a\r\n\tb\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nNoColonHere\r\nContent-Length: 2\r\n\r\nok",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
+    b"HTTP/1.1 200 OK",
+    b"HTTP/1.1 200 OK\r\n",
+    b"",
+    b"HTTP/1.1 x OK\r\n\r\n",
+    b"ICY 200 OK\r\n\r\n",
+    b"HTTP/3 200 OK\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 2\nX-Lf: y\n\nok",
+    b"HTTP/1.1 200 OK\r\nX: " + b"y" * 65600 + b"\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 99 + b"\r\n",
+    b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 100 + b"\r\n",
+]
+
+
+@pytest.mark.parametrize("data", DIFFERENTIAL, ids=range(len(DIFFERENTIAL)))
+def test_same_as_stdlib(data):
+    assert ours(data) == stdlib_parse(data)
+
+
+def test_head_same_as_stdlib():
+    data = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
+    assert ours(data, "HEAD") == stdlib_parse(data, "HEAD")

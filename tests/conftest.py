@@ -1,0 +1,46 @@
+"""Shared fixtures: event loops (asyncio and uvloop), trustme certificates."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+try:
+    import uvloop
+except ImportError:  # pragma: no cover - uvloop is a dependency where it installs
+    uvloop = None
+
+
+def pytest_asyncio_loop_factories(config: Any, item: Any) -> Mapping[str, Any] | None:
+    """Every async test runs on the default asyncio loop and on uvloop."""
+    factories: dict[str, Any] = {"asyncio": asyncio.new_event_loop}
+    if uvloop is not None:
+        factories["uvloop"] = uvloop.new_event_loop
+    return factories
+
+
+@pytest.fixture(scope="session")
+def ca() -> Any:
+    import trustme
+
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def server_ssl(ca: Any) -> ssl.SSLContext:
+    """A server context with a certificate for localhost and 127.0.0.1, signed by *ca*."""
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost", "127.0.0.1", "::1").configure_cert(ctx)
+    return ctx
+
+
+@pytest.fixture(scope="session")
+def client_ssl(ca: Any) -> ssl.SSLContext:
+    """A client context that trusts *ca* (and verifies as the default context does)."""
+    ctx = ssl.create_default_context()
+    ca.configure_trust(ctx)
+    return ctx
