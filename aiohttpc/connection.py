@@ -120,6 +120,7 @@ class HTTPConnection:
         self._method: str | None = None
         self._url: str | None = None
         self._expect_continue = False
+        self.last_body_path: str | None = None  # "sendfile" or "copy": how the last body went
         self._tunnel_host: str | None = None
         self._tunnel_port: int | None = None
         self._tunnel_headers: dict[str, str] = {}
@@ -196,8 +197,9 @@ class HTTPConnection:
         """Hook for TLS; plain HTTP has nothing to do."""
 
     async def _tunnel(self, protocol: HTTPProtocol, timeout: float | None) -> None:
-        assert self._tunnel_host is not None
-        lines = [b"CONNECT %s:%d HTTP/1.0" % (self._tunnel_host.encode("ascii"), self._tunnel_port)]
+        assert self._tunnel_host is not None and self._tunnel_port is not None
+        target = b"%s:%d" % (self._tunnel_host.encode("ascii"), self._tunnel_port)
+        lines = [b"CONNECT " + target + b" HTTP/1.0"]
         lines += [serializer.header_line(k, v) for k, v in self._tunnel_headers.items()]
         head = serializer.join_head(lines)
         if self.debuglevel > 0:
@@ -274,9 +276,7 @@ class HTTPConnection:
             self._expect_continue = True
         self._buffer.append(line)
 
-    async def endheaders(
-        self, message_body: Any = None, *, encode_chunked: bool = False
-    ) -> None:
+    async def endheaders(self, message_body: Any = None, *, encode_chunked: bool = False) -> None:
         """Send the request head, then *message_body* if given."""
         kind = bodies.classify(message_body)  # TypeError before anything is sent
         self._transition("endheaders")
@@ -289,7 +289,7 @@ class HTTPConnection:
         method: str,
         url: str,
         body: Any = None,
-        headers: Mapping[str, Any] = {},  # noqa: B006 - the stdlib's signature
+        headers: Mapping[str, Any] = {},
         *,
         encode_chunked: bool = False,
     ) -> None:
@@ -354,12 +354,16 @@ class HTTPConnection:
             raise
         timeout = resolve_timeout(self.timeout)
         debug = self.debuglevel > 0
+        self.last_body_path = None if kind == bodies.NONE else "copy"
         try:
             p.expect(self._method)
             if debug:
                 print("send:", repr(head))
-            if kind == bodies.BYTES and not chunked and len(body) <= SMALL_BODY and not (
-                self._expect_continue
+            if (
+                kind == bodies.BYTES
+                and not chunked
+                and len(body) <= SMALL_BODY
+                and not (self._expect_continue)
             ):
                 if debug and len(body):
                     print("send:", repr(body))
@@ -398,7 +402,9 @@ class HTTPConnection:
         self, p: HTTPProtocol, body: Any, kind: str, chunked: bool, timeout: float | None
     ) -> None:
         debug = self.debuglevel > 0
+        self.last_body_path = "copy"
         if kind == bodies.FILE and await self._sendfile(p, body, chunked, timeout):
+            self.last_body_path = "sendfile"
             return
         async for block in self._blocks(body, kind):
             if not block:
@@ -495,7 +501,9 @@ class HTTPConnection:
         if self.debuglevel > 0:
             print("reply:", repr(f"{head.raw_version} {head.status} {head.reason}\r\n"))
         self._state = _CS_IDLE
-        will_close = head.will_close or p.stray
+        if p.stray:
+            head.will_close = True
+        will_close = head.will_close
         response = self.response_class(
             p,
             head,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import email.parser
 from collections.abc import Iterator
 from http.client import HTTPMessage
-from typing import IO
+from typing import IO, Any
 
 from .errors import HTTPException, LineTooLong
 
@@ -74,12 +74,14 @@ class Headers:
             self._message = build_message(self._raw)
         return self._message
 
-    def get_all(self, name: str, failobj: object = None) -> list[str] | object:
+    def get_all(self, name: str, failobj: Any = None) -> Any:
+        """Every value of *name* (a list), or *failobj* when there is none."""
         name = name.lower()
         found = [v for k, v in self._items if k.lower() == name]
         return found or failobj
 
-    def get(self, name: str, failobj: object = None) -> str | object:
+    def get(self, name: str, failobj: Any = None) -> Any:
+        """The first value of *name*, or *failobj*."""
         name = name.lower()
         for k, v in self._items:
             if k.lower() == name:
@@ -87,7 +89,7 @@ class Headers:
         return failobj
 
     def __getitem__(self, name: str) -> str | None:
-        return self.get(name)  # type: ignore[return-value]
+        return self.get(name)  # type: ignore[no-any-return]
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.get(name) is not None

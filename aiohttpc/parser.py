@@ -82,13 +82,13 @@ def _wants_close(version: int, headers: Headers) -> bool:
     """The stdlib's keep-alive rules for HTTP/1.1 and HTTP/1.0."""
     conn = headers.get("connection")
     if version == 11:
-        return bool(conn and "close" in conn.lower())  # type: ignore[union-attr]
+        return bool(conn and "close" in conn.lower())
     if headers.get("keep-alive"):
         return False
-    if conn and "keep-alive" in conn.lower():  # type: ignore[union-attr]
+    if conn and "keep-alive" in conn.lower():
         return False
     pconn = headers.get("proxy-connection")
-    return not (pconn and "keep-alive" in pconn.lower())  # type: ignore[union-attr]
+    return not (pconn and "keep-alive" in pconn.lower())
 
 
 def _content_length(values: list[str]) -> int | None:
@@ -122,12 +122,12 @@ def decide_framing(head: ResponseHead, method: str | None) -> None:
     cl = headers.get_all("content-length")
     head.will_close = _wants_close(head.version, headers)
     if te:
-        codings = ",".join(te).lower()  # type: ignore[arg-type]
+        codings = ",".join(te).lower()
         head.chunked = codings.rsplit(",", 1)[-1].strip() == "chunked"
         if cl or not head.chunked:
             head.will_close = True
     elif cl:
-        head.length = _content_length(cl)  # type: ignore[arg-type]
+        head.length = _content_length(cl)
     status = head.status
     if method == "CONNECT" and 200 <= status < 300:
         head.length = 0  # the tunnel begins right after the head
@@ -162,8 +162,8 @@ class ResponseParser:
         "_method",
         "_rest",
         "_sink",
-        "_status_line",
         "_state",
+        "_status_line",
         "_trailer_lines",
         "trailers",
     )
@@ -307,7 +307,7 @@ class ResponseParser:
             elif state == BODY_CLOSE:
                 sink.on_body(bytes(buf[pos:end]))
                 pos = end
-            elif state == IDLE or state == FAILED:
+            elif state in (IDLE, FAILED):
                 sink.on_stray_data()
                 return end
             else:

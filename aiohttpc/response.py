@@ -273,7 +273,10 @@ class HTTPResponse:
                 exc = self._failure(data)
                 if exc is not None:
                     raise exc
-                return self._took(data) if data else (self._finish() or b"")
+                if data:
+                    return self._took(data)
+                self._finish()
+                return b""
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self

@@ -67,7 +67,9 @@ async def test_server_closing_idle_connection_is_noticed():
         conn.send(response(body=b"one"))
         conn.close()  # an idle keep-alive connection timed out by the server
 
-    with ScriptedServer(per_connection(first, replies(response(body=b"two"))), by_index=True) as srv:
+    with ScriptedServer(
+        per_connection(first, replies(response(body=b"two"))), by_index=True
+    ) as srv:
         async with conn_to(srv) as conn:
             assert await get(conn) == b"one"
             for _ in range(100):  # until the client has seen the FIN (bounded)
@@ -149,7 +151,7 @@ async def test_host_header(host, port, url, expected):
     with ScriptedServer(replies(response())) as srv:
         async with aiohttpc.HTTPConnection(host, srv.port, timeout=5) as conn:
             await get(conn, url)
-    line = [x for x in srv.received[0].split(b"\r\n") if x.startswith(b"Host:")][0]
+    line = next(x for x in srv.received[0].split(b"\r\n") if x.startswith(b"Host:"))
     assert line == b"Host: " + expected.replace(b"{port}", str(srv.port).encode())
 
 

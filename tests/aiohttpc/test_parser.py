@@ -147,19 +147,43 @@ def test_switching_protocols_is_final():
     ("data", "exc", "msg"),
     [
         (b"", errors.RemoteDisconnected, "Remote end closed connection without response"),
-        (b"HTTP/1.1 " + b"x" * 70000, errors.LineTooLong, "got more than 65536 bytes when reading status line"),
-        (b"HTTP/1.1 200 OK\r\nX: " + b"x" * 70000, errors.LineTooLong, "got more than 65536 bytes when reading header line"),
-        (b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 100 + b"\r\n", http.client.HTTPException, "got more than 100 headers"),
+        (
+            b"HTTP/1.1 " + b"x" * 70000,
+            errors.LineTooLong,
+            "got more than 65536 bytes when reading status line",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nX: " + b"x" * 70000,
+            errors.LineTooLong,
+            "got more than 65536 bytes when reading header line",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 100 + b"\r\n",
+            http.client.HTTPException,
+            "got more than 100 headers",
+        ),
         (b"garbage\r\n\r\n", errors.BadStatusLine, "garbage\r\n"),
         (b"HTTP/1.1 abc OK\r\n\r\n", errors.BadStatusLine, "HTTP/1.1 abc OK\r\n"),
         (b"HTTP/1.1 99 Low\r\n\r\n", errors.BadStatusLine, "HTTP/1.1 99 Low\r\n"),
         (b"HTTP/1.1 1000 High\r\n\r\n", errors.BadStatusLine, "HTTP/1.1 1000 High\r\n"),
         (b"HTTP/2.0 200 OK\r\n\r\n", errors.UnknownProtocol, "HTTP/2.0"),
         (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", errors.IncompleteRead, ""),
-        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel", errors.IncompleteRead, ""),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
+            errors.IncompleteRead,
+            "",
+        ),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", errors.MalformedChunk, ""),
-        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 70000, errors.LineTooLong, "got more than 65536 bytes when reading chunk size"),
-        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: " + b"x" * 70000, errors.LineTooLong, "got more than 65536 bytes when reading trailer line"),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 70000,
+            errors.LineTooLong,
+            "got more than 65536 bytes when reading chunk size",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: " + b"x" * 70000,
+            errors.LineTooLong,
+            "got more than 65536 bytes when reading trailer line",
+        ),
     ],
 )
 def test_errors(data, exc, msg):
@@ -184,7 +208,11 @@ def test_chunk_crlf_split_across_feeds():
 
 def test_chunk_size_must_be_hex():
     for size in (b"0x3", b"+3", b"-3", b"3_0", b""):
-        data = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + size + b"\r\nabc\r\n0\r\n\r\n"
+        data = (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + size
+            + b"\r\nabc\r\n0\r\n\r\n"
+        )
         assert isinstance(parse(data), errors.MalformedChunk), size
 
 
@@ -253,6 +281,7 @@ def test_garbage_never_escapes_as_other_errors(data, pieces):
 
 
 # -- the same bytes through the stdlib's HTTPResponse (a real socket pair) -------------
+
 
 def stdlib_parse(data: bytes, method: str = "GET"):
     a, b = socket.socketpair()

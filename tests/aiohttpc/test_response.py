@@ -17,9 +17,8 @@ async def fetch(port: int, method: str = "GET", url: str = "/", **kw):
     return conn, await conn.getresponse()
 
 
-CHUNKED_RESP = (
-    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-    + chunked(b"line one\nline", b" two\nthree", trailer=b"X-T: 1\r\n")
+CHUNKED_RESP = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(
+    b"line one\nline", b" two\nthree", trailer=b"X-T: 1\r\n"
 )
 
 
