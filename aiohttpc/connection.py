@@ -515,7 +515,7 @@ class HTTPConnection:
         )
         if will_close:
             self._protocol = None  # the response now owns the connection
-        elif not response.isclosed():
+        else:
             self._response = response
         return response
 

@@ -80,6 +80,7 @@ class HTTPProtocol(asyncio.Protocol):
         self._paused_writing = False
         self._high = high_water
         self._low = low_water
+        self._want = 0
 
     def __repr__(self) -> str:
         state = "lost" if self.lost else "open" if self.transport else "new"
@@ -115,6 +116,7 @@ class HTTPProtocol(asyncio.Protocol):
         self.head = None
         self.body_done = False
         self.informational = []
+        self._want = 0
         # A new buffer each time: the previous response keeps reading its own.
         self.buffer = BodyBuffer()
         self.parser.expect(method)
@@ -170,14 +172,15 @@ class HTTPProtocol(asyncio.Protocol):
             await self.wait(timeout)
         return self.head
 
-    def take_body(self, n: int = -1) -> bytes:
-        data = self.buffer.take(n)
-        if self._paused_reading and self.buffer.size <= self._low:
+    def demand(self, want: int) -> None:
+        """A reader waits for *want* buffered bytes (-1: the whole body): allow that much."""
+        self._want = want
+        if self._paused_reading and (want < 0 or self.buffer.size < want):
             self._resume()
-        return data
 
     def consumed(self) -> None:
         """The reader took bytes out of ``buffer``: resume reading if it drained enough."""
+        self._want = 0
         if self._paused_reading and self.buffer.size <= self._low:
             self._resume()
 
@@ -272,7 +275,13 @@ class HTTPProtocol(asyncio.Protocol):
     def on_body(self, data: bytes) -> None:
         buf = self.buffer
         buf.append(data)
-        if buf.size > self._high and not self._paused_reading and self.transport is not None:
+        size = buf.size
+        if (
+            size > self._high
+            and not self._paused_reading
+            and 0 <= self._want <= size
+            and self.transport is not None
+        ):
             self._paused_reading = True
             self.transport.pause_reading()
         self._wake()

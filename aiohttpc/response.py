@@ -12,10 +12,39 @@ from collections.abc import AsyncIterator
 from http.client import HTTPMessage
 from typing import Any
 
-from .errors import IncompleteRead, ResponseNotReady
+from .buffer import BodyBuffer
+from .errors import ResponseNotReady
 from .headers import Headers
 from .parser import ResponseHead
 from .protocol import HTTPProtocol
+from .reader import NEED, BodyReader
+
+
+class _ProtocolSource:
+    """A response's view of its connection: the buffer its body arrives in."""
+
+    __slots__ = ("_owns", "_p", "buffer")
+
+    def __init__(self, protocol: HTTPProtocol, owns_connection: bool) -> None:
+        self._p = protocol
+        self._owns = owns_connection
+        self.buffer: BodyBuffer = protocol.buffer
+
+    @property
+    def done(self) -> bool:
+        return self._p.finished(self.buffer)
+
+    @property
+    def error(self) -> BaseException | None:
+        return self._p.error
+
+    def consumed(self) -> None:
+        self._p.consumed()
+
+    def release(self, complete: bool) -> None:
+        # An unread rest would be read as the next response: never reuse then.
+        if self._owns or not complete or not self._p.usable:
+            self._p.close()
 
 
 class HTTPResponse:
@@ -38,28 +67,25 @@ class HTTPResponse:
         owns_connection: bool = False,
     ) -> None:
         self._p = protocol
-        self._buf = protocol.buffer
         self._head = head
+        self.view: Any = None
         self._method = method
         self._url = url
         self._timeout = timeout
-        self._owns = owns_connection
-        self._closed = False
         self.debuglevel = debuglevel
         self.status = self.code = head.status
         self.reason = head.reason
         self.version = head.version
         self.chunked = head.chunked
-        self.length = head.length
         self.will_close = head.will_close
         if debuglevel > 0:
             for name, value in head.headers.items():
                 print("header:", name + ":", value)
-        if not self._buf and protocol.finished(self._buf):
-            self._finish()
+        self._source = _ProtocolSource(protocol, owns_connection)
+        self._reader = BodyReader(self._source, head.length, head.chunked, method == "HEAD")
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
+        state = "closed" if self.isclosed() else "open"
         return f"<aiohttpc.HTTPResponse [{self.status} {self.reason}] {state}>"
 
     # -- the head ------------------------------------------------------------------------
@@ -79,7 +105,7 @@ class HTTPResponse:
     @property
     def trailers(self) -> Headers | None:
         """Trailer fields of a chunked body, once it has been read to the end."""
-        return self._p.parser.trailers if self._closed else None
+        return self._p.parser.trailers if self._reader.closed else None
 
     def getheader(self, name: str, default: Any = None) -> Any:
         if self._head is None:
@@ -111,32 +137,31 @@ class HTTPResponse:
     # -- state ---------------------------------------------------------------------------
 
     @property
+    def length(self) -> int | None:
+        """Bytes of a Content-Length body not yet read (None without a length)."""
+        return self._reader.length
+
+    @property
     def closed(self) -> bool:
-        return self._closed
+        return self.isclosed()
 
     def isclosed(self) -> bool:
-        """True once the body was read to its end, or the response was closed."""
-        return self._closed
+        """True once the body was read to its end, or the response was closed.
+
+        When a ``view`` (a façade's response) reads on our behalf, its state counts.
+        """
+        return self._reader.closed and (self.view is None or self.view.isclosed())
 
     @property
     def body_complete(self) -> bool:
         """Whether the whole body has been received (read or not)."""
-        return self._p.finished(self._buf)
+        return self._source.done
 
     def close(self) -> None:
         """Stop reading; an unread rest of the body closes the connection."""
-        if self._closed:
-            return
-        if not self._p.finished(self._buf):
-            self._p.close()
-        self._buf.clear()
-        self._p.consumed()
-        self._finish()
-
-    def _finish(self) -> None:
-        self._closed = True
-        if self._owns or not self._p.usable:
-            self._p.close()
+        self._reader.close()
+        if self.view is not None:
+            self.view.close_local()
 
     async def __aenter__(self) -> HTTPResponse:
         return self
@@ -146,88 +171,22 @@ class HTTPResponse:
 
     # -- body ------------------------------------------------------------------------------
 
-    def _took(self, data: bytes) -> bytes:
-        """Account for bytes handed out; finish the response at its end."""
-        if self.length is not None:
-            self.length -= len(data)
-        self._p.consumed()
-        if not self._buf and self._p.finished(self._buf):
-            self._finish()
-        return data
-
-    async def _more(self) -> bool:
-        """Wait for more of the body; False if it has ended (or failed)."""
+    async def _more(self, want: int) -> None:
+        """Wait until more of the body arrives; the connection is closed if that fails."""
         p = self._p
-        if p.finished(self._buf) or p.error is not None:
-            return False
+        p.demand(want)
         try:
             await p.wait(self._timeout)
         except BaseException:
-            self._broken()
+            self._reader.abort()
             raise
-        return True
-
-    def _broken(self) -> None:
-        self._p.close()
-        self._buf.clear()
-        self._closed = True
-
-    def _failure(self, partial: bytes) -> BaseException | None:
-        """The error to raise for a body that stopped early, or None if it just ended."""
-        err = self._p.error
-        if err is None or self._p.finished(self._buf):
-            return None
-        self._broken()
-        if isinstance(err, IncompleteRead):
-            expected = None
-            if self.length is not None:
-                expected = self.length - len(partial)
-            return type(err)(partial, expected)
-        return err
-
-    async def _collect(self, n: int) -> bytes:
-        buf = self._buf
-        parts: list[bytes] = []
-        got = 0
-        while True:
-            data = buf.take(n - got if n >= 0 else -1)
-            if data:
-                parts.append(data)
-                got += len(data)
-                self._p.consumed()
-            if (n >= 0 and got >= n) or not await self._more():
-                break
-        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     async def read(self, amt: int | None = None) -> bytes:
         """Read *amt* bytes (fewer only at the end of the body), or the whole rest."""
-        if self._closed:
-            return b""
-        if self._method == "HEAD":
-            self.close()
-            return b""
-        if amt is not None and amt >= 0:
-            if self.length is not None and amt > self.length:
-                amt = self.length
-            data = await self._collect(amt)
-            if len(data) < amt:
-                # Like the stdlib: a short Content-Length body is a short read, not an error.
-                err = self._p.error
-                if self.chunked or not isinstance(err, IncompleteRead):
-                    exc = self._failure(data)
-                    if exc is not None:
-                        raise exc
-                if not data:
-                    self._broken() if self._p.error else self._finish()
-                    return b""
-            return self._took(data)
-        data = await self._collect(-1)
-        exc = self._failure(data)
-        if exc is not None:
-            raise exc
-        self._took(data)
-        self._finish()
-        return data
+        reader = self._reader
+        while (data := reader.try_read(amt)) is NEED:
+            await self._more(reader.want)
+        return data  # type: ignore[no-any-return]
 
     async def readinto(self, b: Any) -> int:
         """Read into a writable buffer; returns the number of bytes read."""
@@ -239,44 +198,51 @@ class HTTPResponse:
 
     async def read1(self, n: int = -1) -> bytes:
         """Return what has arrived (at most *n* bytes), waiting only if nothing has."""
-        if self._closed or n == 0 or self._method == "HEAD":
-            return b""
-        buf = self._buf
-        while not buf:
-            if not await self._more():
-                exc = self._failure(b"")
-                if exc is not None:
-                    raise exc
-                self._finish()
-                return b""
-        return self._took(buf.take_chunk(n))
+        reader = self._reader
+        while (data := reader.try_read1(n)) is NEED:
+            await self._more(reader.want)
+        return data  # type: ignore[no-any-return]
 
     async def peek(self, n: int = 0) -> bytes:
         """Bytes at the front of the body without consuming them."""
-        if self._closed:
-            return b""
-        while not self._buf and await self._more():
-            pass
-        return self._buf.peek(max(n, 1) if n > 0 else -1)
+        reader = self._reader
+        while (data := reader.try_peek(n)) is NEED:
+            await self._more(reader.want)
+        return data  # type: ignore[no-any-return]
 
     async def readline(self, limit: int = -1) -> bytes:
         """Read one line (with its ``\\n``), at most *limit* bytes."""
-        if self._closed or limit == 0:
-            return b""
-        buf = self._buf
-        while True:
-            k = buf.line_length(limit)
-            if k >= 0:
-                return self._took(buf.take(k))
-            if not await self._more():
-                data = buf.take(limit)
-                exc = self._failure(data)
-                if exc is not None:
-                    raise exc
-                if data:
-                    return self._took(data)
-                self._finish()
-                return b""
+        reader = self._reader
+        while (data := reader.try_readline(limit)) is NEED:
+            await self._more(reader.want)
+        return data  # type: ignore[no-any-return]
+
+    async def take_chunks(self, want: int) -> tuple[list[bytes], bool, BaseException | None]:
+        """Hand over what has arrived once at least *want* bytes (-1: all) are buffered.
+
+        Returns (chunks, done, error): the chunks leave this response (its length and
+        flow control are updated), *done* says the body is complete. For a reader that
+        keeps its own buffer, such as the blocking façade.
+        """
+        src = self._source
+        buf = src.buffer
+        while (
+            not self._reader.closed
+            and (want < 0 or buf.size < want)
+            and not (src.done or src.error is not None)
+        ):
+            await self._more(want)
+        chunks = buf.take_chunks()
+        reader = self._reader
+        if reader.length is not None:
+            reader.length -= sum(map(len, chunks))
+        src.consumed()
+        done = src.done
+        error = src.error
+        if done or error is not None:
+            reader.closed = True
+            src.release(done)
+        return chunks, done, error
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self

@@ -1,0 +1,187 @@
+"""``http.client``'s body-read semantics over a chunk buffer, as non-blocking attempts.
+
+Each ``try_*`` method either answers from what is buffered or returns ``NEED`` (and
+sets ``want``: how many bytes it waits for, -1 for the whole body); the caller then
+waits however it waits — an ``await`` in the async response, one bridge hop in the
+blocking façade — and tries again. So the rules (short reads, ``IncompleteRead`` with
+its partial data, when a response counts as closed) live here once. Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from .buffer import BodyBuffer
+from .errors import IncompleteRead
+
+NEED: Any = object()
+
+
+class BodySource(Protocol):
+    """Where the buffered bytes come from, and what is known about the rest."""
+
+    buffer: BodyBuffer
+
+    @property
+    def done(self) -> bool:
+        """The whole body is in ``buffer`` (nothing more will arrive)."""
+
+    @property
+    def error(self) -> BaseException | None:
+        """Why the body stopped early, if it did."""
+
+    def consumed(self) -> None:
+        """Bytes were taken out of ``buffer`` (flow control may resume)."""
+
+    def release(self, complete: bool) -> None:
+        """The reader is finished: read to the end (*complete*) or abandoned."""
+
+
+class BodyReader:
+    """The read state of one response body: remaining length, closed, what to wait for."""
+
+    __slots__ = ("_head_only", "chunked", "closed", "length", "source", "want")
+
+    def __init__(
+        self, source: BodySource, length: int | None, chunked: bool, head_only: bool
+    ) -> None:
+        self.source = source
+        self.length = length
+        self.chunked = chunked
+        self.closed = False
+        self.want = 0
+        self._head_only = head_only
+        if not source.buffer and source.done:
+            self._finish(True)
+
+    # -- bookkeeping -----------------------------------------------------------------------
+
+    def _need(self, n: int) -> Any:
+        self.want = n
+        return NEED
+
+    def _took(self, data: bytes) -> bytes:
+        if self.length is not None:
+            self.length -= len(data)
+        src = self.source
+        src.consumed()
+        if not src.buffer and src.done:
+            self._finish(True)
+        return data
+
+    def _finish(self, complete: bool) -> None:
+        if not self.closed:
+            self.closed = True
+            self.source.release(complete)
+
+    def close(self) -> None:
+        """Stop reading: an unread rest of the body is abandoned."""
+        if self.closed:
+            return
+        src = self.source
+        complete = src.done
+        src.buffer.clear()
+        src.consumed()
+        self._finish(complete)
+
+    def abort(self) -> None:
+        """The wait for more failed (timeout, interruption): the body is abandoned."""
+        self.source.buffer.clear()
+        self._finish(False)
+
+    def _failure(self, partial: bytes) -> BaseException | None:
+        """The error for a body that stopped early, or None if it simply ended."""
+        src = self.source
+        err = src.error
+        if err is None or src.done:
+            return None
+        src.buffer.clear()
+        self._finish(False)
+        if isinstance(err, IncompleteRead):
+            expected = None if self.length is None else self.length - len(partial)
+            return type(err)(partial, expected)
+        return err
+
+    def _stopped(self) -> bool:
+        src = self.source
+        return src.done or src.error is not None
+
+    # -- the read operations -------------------------------------------------------------
+
+    def try_read(self, amt: int | None = None) -> Any:
+        """``read(amt)``: *amt* bytes (fewer only at the end), or the whole rest."""
+        if self.closed:
+            return b""
+        if self._head_only:
+            self.close()
+            return b""
+        buf = self.source.buffer
+        if amt is not None and amt >= 0:
+            if self.length is not None and amt > self.length:
+                amt = self.length
+            if buf.size < amt and not self._stopped():
+                return self._need(amt)
+            data = buf.take(amt)
+            if len(data) < amt:
+                # As the stdlib: a short Content-Length body is a short read, not an error.
+                err = self.source.error
+                if self.chunked or not isinstance(err, IncompleteRead):
+                    exc = self._failure(data)
+                    if exc is not None:
+                        raise exc
+                if not data:
+                    self._finish(err is None)
+                    return b""
+            return self._took(data)
+        if not self._stopped():
+            return self._need(-1)
+        data = buf.take()
+        exc = self._failure(data)
+        if exc is not None:
+            raise exc
+        self._took(data)
+        self._finish(True)
+        return data
+
+    def try_read1(self, n: int = -1) -> Any:
+        """``read1(n)``: what has arrived (at most *n* bytes), waiting only for the first."""
+        if self.closed or n == 0 or self._head_only:
+            return b""
+        buf = self.source.buffer
+        if buf:
+            return self._took(buf.take_chunk(n))
+        if not self._stopped():
+            return self._need(1)
+        exc = self._failure(b"")
+        if exc is not None:
+            raise exc
+        self._finish(True)
+        return b""
+
+    def try_peek(self, n: int = 0) -> Any:
+        """``peek(n)``: bytes at the front, not consumed; waits only for the first."""
+        if self.closed:
+            return b""
+        buf = self.source.buffer
+        if not buf and not self._stopped():
+            return self._need(1)
+        return buf.peek(n if n > 0 else -1)
+
+    def try_readline(self, limit: int = -1) -> Any:
+        """``readline(limit)``: one line with its ``\\n``, at most *limit* bytes."""
+        if self.closed or limit == 0:
+            return b""
+        buf = self.source.buffer
+        k = buf.line_length(limit)
+        if k >= 0:
+            return self._took(buf.take(k))
+        if not self._stopped():
+            return self._need(buf.size + 1)
+        data = buf.take(limit)
+        exc = self._failure(data)
+        if exc is not None:
+            raise exc
+        if data:
+            return self._took(data)
+        self._finish(True)
+        return b""
