@@ -21,10 +21,10 @@ import asyncio
 import socket
 import ssl
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import body as bodies
-from . import serializer
+from . import sender, serializer
 from .errors import (
     CannotSendHeader,
     CannotSendRequest,
@@ -32,6 +32,7 @@ from .errors import (
     InvalidURL,
     LineTooLong,
     NotConnected,
+    RemoteDisconnected,
     ResponseNotReady,
 )
 from .protocol import HTTPProtocol, bounded
@@ -51,8 +52,15 @@ _TRANSITIONS: dict[str, tuple[str, str, type[HTTPException], bool]] = {
 }
 
 SMALL_BODY = 1 << 16  # bodies up to this size go out in the same write as the head
-FILE_BLOCK = 1 << 18  # read size for file bodies that cannot use sendfile
-CONTINUE_WAIT = 1.0  # seconds to wait for "100 Continue" before sending the body anyway
+
+
+class Outgoing(NamedTuple):
+    """A request ready to be written: its head and its classified body."""
+
+    head: bytes
+    body: Any
+    kind: str
+    chunked: bool
 
 
 def resolve_timeout(timeout: Any) -> float | None:
@@ -99,6 +107,7 @@ class HTTPConnection:
     default_port = HTTP_PORT
     auto_open = 1
     debuglevel = 0
+    blocking_iterables = False  # True: sync iterables are advanced in the default executor
 
     def __init__(
         self,
@@ -173,6 +182,7 @@ class HTTPConnection:
 
     async def connect(self) -> None:
         """Open the TCP connection (and the CONNECT tunnel, if one was set)."""
+        self._drop_protocol()
         loop = asyncio.get_running_loop()
         timeout = resolve_timeout(self.timeout)
         kwargs: dict[str, Any] = {}
@@ -190,6 +200,33 @@ class HTTPConnection:
         except BaseException:
             self._drop_protocol()
             raise
+
+    async def connect_socket(self, sock: socket.socket) -> None:
+        """Use an already connected socket (e.g. a Unix domain socket) as the connection.
+
+        The transport takes the socket over; no tunnel or TLS is set up on it.
+        """
+        self._drop_protocol()
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(loop.create_connection(lambda: HTTPProtocol(loop), sock=sock))
+        _transport, protocol = await bounded(task, resolve_timeout(self.timeout))
+        self._protocol = protocol
+
+    def detach_nowait(self) -> None:
+        """Forget the connection without cutting short a response still being read.
+
+        That response closes the connection when it is done with it, as if the server
+        had said ``Connection: close``.
+        """
+        p = self._protocol
+        self._protocol = None
+        if p is None:
+            return
+        response = self._response
+        if response is not None and not response.isclosed():
+            response.own_connection()
+        else:
+            p.close()
 
     async def _secure(
         self, loop: asyncio.AbstractEventLoop, protocol: HTTPProtocol, timeout: float | None
@@ -276,15 +313,21 @@ class HTTPConnection:
             self._expect_continue = True
         self._buffer.append(line)
 
-    async def endheaders(self, message_body: Any = None, *, encode_chunked: bool = False) -> None:
-        """Send the request head, then *message_body* if given."""
+    def prepare_end(self, message_body: Any = None, *, encode_chunked: bool = False) -> Outgoing:
+        """The synchronous half of ``endheaders``: validate, change state, build the head."""
         kind = bodies.classify(message_body)  # TypeError before anything is sent
         self._transition("endheaders")
         head = serializer.join_head(self._buffer)
         self._buffer = []
-        await self._send_output(head, message_body, kind, encode_chunked)
+        if kind == bodies.BYTES and not isinstance(message_body, bytes):
+            message_body = memoryview(message_body).cast("B")
+        return Outgoing(head, message_body, kind, encode_chunked and self._http_vsn == 11)
 
-    async def request(
+    async def endheaders(self, message_body: Any = None, *, encode_chunked: bool = False) -> None:
+        """Send the request head, then *message_body* if given."""
+        await self.send_prepared(self.prepare_end(message_body, encode_chunked=encode_chunked))
+
+    def prepare_request(
         self,
         method: str,
         url: str,
@@ -292,8 +335,11 @@ class HTTPConnection:
         headers: Mapping[str, Any] = {},
         *,
         encode_chunked: bool = False,
-    ) -> None:
-        """Send a whole request; Content-Length or chunking chosen as the stdlib does."""
+    ) -> Outgoing:
+        """The synchronous half of ``request``: every check, the state change, the head.
+
+        Raises what ``request`` raises for bad input, before anything is sent.
+        """
         names = frozenset(k.lower() for k in headers)
         bodies.classify(body)  # TypeError before the state changes
         self.putrequest(
@@ -321,62 +367,97 @@ class HTTPConnection:
             self._state = _CS_IDLE
             self._buffer = []
             raise
-        await self.endheaders(body, encode_chunked=encode_chunked)
+        return self.prepare_end(body, encode_chunked=encode_chunked)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        body: Any = None,
+        headers: Mapping[str, Any] = {},
+        *,
+        encode_chunked: bool = False,
+    ) -> None:
+        """Send a whole request; Content-Length or chunking chosen as the stdlib does."""
+        out = self.prepare_request(method, url, body, headers, encode_chunked=encode_chunked)
+        await self.send_prepared(out)
+
+    def cancel_prepared(self) -> None:
+        """A prepared request will not be sent after all (its connection failed)."""
+        if self._state == _CS_REQ_SENT and self._response is None:
+            self._state = _CS_IDLE
+
+    @property
+    def connected(self) -> bool:
+        """Whether a usable connection is open (one the server has not closed)."""
+        p = self._protocol
+        return p is not None and p.usable
+
+    def sends_at_once(self, out: Outgoing) -> bool:
+        """Whether *out* goes out in one write on the open connection (nothing to wait for)."""
+        return (
+            self.connected
+            and not self._expect_continue
+            and (
+                out.kind == bodies.NONE
+                or (out.kind == bodies.BYTES and not out.chunked and len(out.body) <= SMALL_BODY)
+            )
+        )
 
     async def _ensure_open(self) -> HTTPProtocol:
-        p = self._protocol
-        if p is not None and p.usable:
-            return p
-        if p is not None:
-            self._drop_protocol()
-        if not self.auto_open:
-            raise NotConnected()
-        await self.connect()
+        if not self.connected:
+            if not self.auto_open:
+                if self._protocol is not None:
+                    # there was a connection and the server has closed it
+                    raise RemoteDisconnected("Remote end closed connection without response")
+                raise NotConnected()
+            await self.connect()
         assert self._protocol is not None
         return self._protocol
 
     async def send(self, data: Any) -> None:
         """Send *data* (bytes, a file or an iterable) on the open connection."""
         p = await self._ensure_open()
-        timeout = resolve_timeout(self.timeout)
         try:
-            await self._write_body(p, data, bodies.classify(data), False, timeout)
+            await self._write_body(p, data, bodies.classify(data), False)
         except BaseException:
             self.close_nowait()
             raise
 
-    async def _send_output(self, head: bytes, body: Any, kind: str, encode_chunked: bool) -> None:
-        chunked = encode_chunked and self._http_vsn == 11
+    async def send_prepared(self, out: Outgoing) -> None:
+        """Send a request made by ``prepare_request``/``prepare_end``: head, then body."""
+        head, body, kind, chunked = out
         try:
             p = await self._ensure_open()
         except BaseException:
             self._state = _CS_IDLE
             raise
-        timeout = resolve_timeout(self.timeout)
         debug = self.debuglevel > 0
         self.last_body_path = None if kind == bodies.NONE else "copy"
         try:
             p.expect(self._method)
             if debug:
                 print("send:", repr(head))
-            if (
+            if kind == bodies.NONE or (
                 kind == bodies.BYTES
                 and not chunked
                 and len(body) <= SMALL_BODY
-                and not (self._expect_continue)
+                and not self._expect_continue
             ):
-                if debug and len(body):
-                    print("send:", repr(body))
-                p.write(head + body if len(body) else head)
+                if body:
+                    if debug:
+                        print("send:", repr(body))
+                    p.write(head + body)
+                else:
+                    p.write(head)
                 if p._paused_writing:
-                    await p.drain(timeout)
+                    await p.drain(resolve_timeout(self.timeout))
                 return
             p.write(head)
-            if kind == bodies.NONE:
+            timeout = resolve_timeout(self.timeout)
+            if self._expect_continue and not await sender.wait_continue(p, timeout):
                 return
-            if self._expect_continue and not await self._continue(p, timeout):
-                return
-            await self._write_body(p, body, kind, chunked, timeout)
+            await self._write_body(p, body, kind, chunked)
             if chunked:
                 p.write(serializer.LAST_CHUNK)
             await p.drain(timeout)
@@ -385,101 +466,17 @@ class HTTPConnection:
             self.close_nowait()
             raise
 
-    async def _continue(self, p: HTTPProtocol, timeout: float | None) -> bool:
-        """Wait for ``100 Continue``; False if a final response came first."""
-        wait = CONTINUE_WAIT if timeout is None else min(timeout, CONTINUE_WAIT)
-        while 100 not in p.informational and p.head is None and p.error is None:
-            try:
-                await p.wait(wait)
-            except TimeoutError:
-                return True
-        if p.head is not None and 100 not in p.informational:
-            p.stray = True  # the server may read the unsent body as a request: no reuse
-            return False
-        return True
-
-    async def _write_body(
-        self, p: HTTPProtocol, body: Any, kind: str, chunked: bool, timeout: float | None
-    ) -> None:
-        debug = self.debuglevel > 0
-        self.last_body_path = "copy"
-        if kind == bodies.FILE and await self._sendfile(p, body, chunked, timeout):
-            self.last_body_path = "sendfile"
-            return
-        async for block in self._blocks(body, kind):
-            if not block:
-                if debug:
-                    print("Zero length chunk ignored")
-                continue
-            if debug:
-                print("send:", repr(block))
-            if chunked:
-                p.writelines([b"%X\r\n" % len(block), block, b"\r\n"])
-            else:
-                p.write(block)
-            if p._paused_writing:
-                await p.drain(timeout)
-
-    async def _blocks(self, body: Any, kind: str) -> Any:
-        loop = asyncio.get_running_loop()
-        size = max(self.blocksize, FILE_BLOCK) if kind == bodies.FILE else self.blocksize
-        if kind == bodies.BYTES:
-            yield body
-        elif kind in (bodies.FILE, bodies.TEXT_FILE):
-            while True:
-                block = await loop.run_in_executor(None, body.read, size)
-                if not block:
-                    break
-                yield block.encode("iso-8859-1") if kind == bodies.TEXT_FILE else block
-        elif kind == bodies.ASYNC_FILE:
-            while True:
-                block = await body.read(size)
-                if not block:
-                    break
-                yield block.encode("iso-8859-1") if isinstance(block, str) else block
-        elif kind == bodies.ASYNC_ITERABLE:
-            async for block in body:
-                yield self._bytes_like(block)
-        else:
-            for block in body:
-                yield self._bytes_like(block)
-
-    @staticmethod
-    def _bytes_like(block: Any) -> Any:
-        memoryview(block)  # TypeError for anything that is not bytes-like
-        return block
-
-    async def _sendfile(
-        self, p: HTTPProtocol, f: Any, chunked: bool, timeout: float | None
-    ) -> bool:
-        """Zero-copy upload of a regular file over plain TCP on the default loop."""
-        loop = asyncio.get_running_loop()
-        t = p.transport
-        if (
-            t is None
-            or not isinstance(loop, asyncio.BaseEventLoop)
-            or t.get_extra_info("sslcontext") is not None
-            or self.debuglevel > 0
-        ):
-            return False
-        span = bodies.file_span(f)
-        if span is None:
-            return False
-        _fd, offset, count = span
-        if not count:
-            return True
-        if chunked:
-            p.write(b"%X\r\n" % count)
-        await p.drain(timeout)
-        sent = await bounded(
-            loop.create_task(loop.sendfile(t, f, offset, count)),
-            None if timeout is None else max(timeout, count / (1 << 20) * timeout),
+    async def _write_body(self, p: HTTPProtocol, body: Any, kind: str, chunked: bool) -> None:
+        self.last_body_path = await sender.write_body(
+            p,
+            body,
+            kind,
+            chunked,
+            resolve_timeout(self.timeout),
+            blocksize=self.blocksize,
+            debug=self.debuglevel > 0,
+            blocking_iterables=self.blocking_iterables,
         )
-        if sent != count:
-            raise OSError(f"file changed while sending: sent {sent} of {count} bytes")
-        if chunked:
-            p.write(b"\r\n")
-        return True
 
     # -- the response --------------------------------------------------------------------
 

@@ -23,11 +23,11 @@ from .reader import NEED, BodyReader
 class _ProtocolSource:
     """A response's view of its connection: the buffer its body arrives in."""
 
-    __slots__ = ("_owns", "_p", "buffer")
+    __slots__ = ("_p", "buffer", "owns")
 
     def __init__(self, protocol: HTTPProtocol, owns_connection: bool) -> None:
         self._p = protocol
-        self._owns = owns_connection
+        self.owns = owns_connection
         self.buffer: BodyBuffer = protocol.buffer
 
     @property
@@ -43,7 +43,7 @@ class _ProtocolSource:
 
     def release(self, complete: bool) -> None:
         # An unread rest would be read as the next response: never reuse then.
-        if self._owns or not complete or not self._p.usable:
+        if self.owns or not complete or not self._p.usable:
             self._p.close()
 
 
@@ -137,6 +137,15 @@ class HTTPResponse:
     # -- state ---------------------------------------------------------------------------
 
     @property
+    def content_length(self) -> int | None:
+        """The body length the head announced (0 for HEAD, 204, 304), or None."""
+        return self._head.length
+
+    @property
+    def method(self) -> str | None:
+        return self._method
+
+    @property
     def length(self) -> int | None:
         """Bytes of a Content-Length body not yet read (None without a length)."""
         return self._reader.length
@@ -151,6 +160,13 @@ class HTTPResponse:
         When a ``view`` (a façade's response) reads on our behalf, its state counts.
         """
         return self._reader.closed and (self.view is None or self.view.isclosed())
+
+    def own_connection(self) -> None:
+        """Close the connection when this response is finished with (it is not reused)."""
+        self.will_close = True
+        self._source.owns = True
+        if self._reader.closed:
+            self._p.close()
 
     @property
     def body_complete(self) -> bool:
@@ -226,6 +242,8 @@ class HTTPResponse:
         """
         src = self._source
         buf = src.buffer
+        if self._reader.closed:
+            return [], True, None  # closed (or handed over) already: nothing more to give
         while (
             not self._reader.closed
             and (want < 0 or buf.size < want)

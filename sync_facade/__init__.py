@@ -1,0 +1,89 @@
+"""A blocking drop-in for ``http.client`` whose bytes all move through the aiohttpc core.
+
+Use it as ``import sync_facade as http_client``, or call ``sync_facade.install()`` once
+so that ``http.client`` (and so ``urllib.request``, ``xmlrpc.client`` and every library
+that looks it up at call time) resolves to this module; ``uninstall()`` undoes that.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from http import HTTPStatus
+
+from aiohttpc.errors import (
+    BadStatusLine,
+    CannotSendHeader,
+    CannotSendRequest,
+    HTTPException,
+    ImproperConnectionState,
+    IncompleteRead,
+    InvalidURL,
+    LineTooLong,
+    NotConnected,
+    RemoteDisconnected,
+    ResponseNotReady,
+    UnimplementedFileMode,
+    UnknownProtocol,
+    UnknownTransferEncoding,
+    error,
+)
+from aiohttpc.headers import HTTPMessage, parse_headers
+from aiohttpc.status import HTTP_PORT, HTTPS_PORT, responses
+
+from .client import HTTPConnection, HTTPResponse, HTTPSConnection
+
+globals().update(HTTPStatus.__members__)
+
+__all__ = [
+    "BadStatusLine",
+    "CannotSendHeader",
+    "CannotSendRequest",
+    "HTTPConnection",
+    "HTTPException",
+    "HTTPResponse",
+    "HTTPSConnection",
+    "ImproperConnectionState",
+    "IncompleteRead",
+    "InvalidURL",
+    "LineTooLong",
+    "NotConnected",
+    "RemoteDisconnected",
+    "ResponseNotReady",
+    "UnimplementedFileMode",
+    "UnknownProtocol",
+    "UnknownTransferEncoding",
+    "error",
+    "responses",
+]
+
+# Names outside __all__ that http.client users reach for.
+_EXTRA = ["HTTPMessage", "HTTPS_PORT", "HTTP_PORT", "parse_headers", "install", "uninstall"]
+
+_saved: types.ModuleType | None = None
+
+
+def install() -> None:
+    """Make ``http.client`` resolve to this module, for code that looks it up by name."""
+    global _saved
+    import http
+    import http.client as original
+
+    this = sys.modules[__name__]
+    if original is this:
+        return
+    _saved = original
+    sys.modules["http.client"] = this
+    http.client = this  # type: ignore[attr-defined]
+
+
+def uninstall() -> None:
+    """Undo ``install()``."""
+    global _saved
+    import http
+
+    if _saved is None:
+        return
+    sys.modules["http.client"] = _saved
+    http.client = _saved  # type: ignore[attr-defined]
+    _saved = None
