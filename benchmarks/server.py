@@ -66,15 +66,14 @@ class Handler(asyncio.Protocol):
             head = bytes(self.buf[:end])
             del self.buf[: end + 4]
             self._dispatch(head)
-            if self.body_left or self.chunked:
+            if self.body_left:
+                n = min(len(self.buf), self.body_left)
+                self.body_left -= n
+                self.received += n
+                del self.buf[:n]
                 if self.body_left:
-                    n = min(len(self.buf), self.body_left)
-                    self.body_left -= n
-                    self.received += n
-                    del self.buf[:n]
-                    if self.body_left:
-                        return
-                    self._reply_sink()
+                    return
+                self._reply_sink()
 
     def _read_chunks(self) -> bool:
         buf = self.buf

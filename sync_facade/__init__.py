@@ -28,8 +28,11 @@ from aiohttpc.errors import (
     UnknownTransferEncoding,
     error,
 )
-from aiohttpc.headers import HTTPMessage, parse_headers
-from aiohttpc.status import HTTP_PORT, HTTPS_PORT, responses
+from aiohttpc.headers import HTTPMessage as HTTPMessage
+from aiohttpc.headers import parse_headers as parse_headers
+from aiohttpc.status import HTTP_PORT as HTTP_PORT
+from aiohttpc.status import HTTPS_PORT as HTTPS_PORT
+from aiohttpc.status import responses
 
 from .client import HTTPConnection, HTTPResponse, HTTPSConnection
 
@@ -56,9 +59,6 @@ __all__ = [
     "error",
     "responses",
 ]
-
-# Names outside __all__ that http.client users reach for.
-_EXTRA = ["HTTPMessage", "HTTPS_PORT", "HTTP_PORT", "parse_headers", "install", "uninstall"]
 
 _saved: types.ModuleType | None = None
 

@@ -222,5 +222,10 @@ async def wait_call(call: Call) -> None:
     if call.done:
         return
     fut = asyncio.get_running_loop().create_future()
-    call.on_done(lambda: fut.done() or fut.set_result(None))
+
+    def wake() -> None:
+        if not fut.done():
+            fut.set_result(None)
+
+    call.on_done(wake)
     await fut

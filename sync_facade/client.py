@@ -353,7 +353,7 @@ class HTTPConnection:
         method: str,
         url: str,
         body: Any = None,
-        headers: Mapping[str, Any] = {},  # noqa: B006 - the stdlib's signature
+        headers: Mapping[str, Any] = {},
         *,
         encode_chunked: bool = False,
     ) -> None:
