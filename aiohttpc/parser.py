@@ -152,7 +152,7 @@ class ResponseParser:
     """
 
     __slots__ = (
-        "_chunk_left",
+        "_chunk_len",
         "_head",
         "_hitems",
         "_hlines",
@@ -175,6 +175,7 @@ class ResponseParser:
         self._method: str | None = None
         self._reset_head()
         self._left = 0
+        self._chunk_len = 0
         self._informational = 0
         self.trailers: Headers | None = None
 
@@ -268,7 +269,10 @@ class ResponseParser:
             elif state == BODY_LENGTH:
                 raise IncompleteRead(b"", self._left)
             elif state in (CHUNK_SIZE, CHUNK_DATA, CHUNK_CRLF):
-                raise IncompleteRead(b"")
+                err = IncompleteRead(b"")
+                # The stdlib's partial data leaves out a chunk cut short: so do we.
+                err.unfinished_chunk = self._chunk_len - self._left if state == CHUNK_DATA else 0  # type: ignore[attr-defined]
+                raise err
         except BaseException:
             self._state = FAILED
             raise
@@ -416,10 +420,10 @@ class ResponseParser:
     def _chunk_size(self, line: bytes) -> None:
         size = line.split(b";", 1)[0].strip(b" \t\r\n")
         if not size or len(size) > 16 or not _HEX.issuperset(size):
-            raise MalformedChunk(b"")
+            raise IncompleteRead(b"")  # what the stdlib raises for a bad chunk size
         n = int(size, 16)
         if n:
-            self._left = n
+            self._left = self._chunk_len = n
             self._state = CHUNK_DATA
         else:
             self._state = TRAILERS

@@ -98,6 +98,9 @@ class BodyReader:
         src.buffer.clear()
         self._finish(False)
         if isinstance(err, IncompleteRead):
+            cut = getattr(err, "unfinished_chunk", 0)
+            if cut:
+                partial = partial[: max(0, len(partial) - cut)]
             expected = None if self.length is None else self.length - len(partial)
             return type(err)(partial, expected)
         return err

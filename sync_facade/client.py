@@ -48,8 +48,12 @@ class _LocalSource:
 
     def release(self, complete: bool) -> None:
         if not self.done:
-            # the rest of the body is still on the connection: the core closes it
-            bridge.call_soon(self._core.close)
+            # The rest of the body is still on the connection: the core closes it, and
+            # before the caller goes on, so that its next request opens a new one.
+            if bridge.in_loop_thread():
+                self._core.close()
+            else:
+                bridge.call(self._core.close)
 
 
 class HTTPResponse(io.BufferedIOBase):

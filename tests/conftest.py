@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+pytest.register_assert_rewrite("tests.sync_facade.differential")
+
 try:
     import uvloop
 except ImportError:  # pragma: no cover - uvloop is a dependency where it installs
