@@ -47,7 +47,7 @@ def _head(resp: Any) -> tuple[Any, ...]:
 
 
 def _exc(exc: BaseException) -> tuple[str, ...]:
-    if isinstance(exc, http.client.HTTPException) or isinstance(exc, (ValueError, TypeError)):
+    if isinstance(exc, (http.client.HTTPException, ValueError, TypeError)):
         return ("raised", type(exc).__name__, str(exc))
     return ("raised", type(exc).__name__)  # OSError texts vary with the loop
 
