@@ -162,7 +162,9 @@ class Bridge:
         If the wait is interrupted (KeyboardInterrupt), the coroutine is cancelled and
         *on_interrupt* runs on the loop thread before the interruption propagates.
         """
-        self._check_thread()
+        if threading.get_ident() == self._ident:
+            coro.close()
+            self._check_thread()
         loop = self.loop
         call = Call(coro, loop)
         lock = call._lock = threading.Lock()
@@ -185,7 +187,9 @@ class Bridge:
 
     def post(self, coro: Coroutine[Any, Any, Any]) -> Call:
         """Start *coro* on the loop without waiting; look at the ``Call`` later."""
-        self._check_thread()
+        if threading.get_ident() == self._ident:
+            coro.close()
+            self._check_thread()
         loop = self.loop
         call = Call(coro, loop)
         loop.call_soon_threadsafe(call.step)
@@ -193,6 +197,7 @@ class Bridge:
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a plain function on the loop thread and wait for its result."""
+        self._check_thread()
 
         async def wrapper() -> T:
             return fn(*args)

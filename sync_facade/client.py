@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import aiohttpc
+from aiohttpc.body import content_length
 from aiohttpc.buffer import BodyBuffer
 from aiohttpc.connection import resolve_timeout, split_hostport
 from aiohttpc.errors import NotConnected
@@ -258,6 +259,13 @@ class HTTPConnection:
     response_class: type[HTTPResponse] = HTTPResponse
     default_port = HTTP_PORT
     auto_open = 1
+
+    # urllib.request calls these on the class
+    _get_content_length = staticmethod(content_length)
+
+    @staticmethod
+    def _is_textIO(stream: Any) -> bool:
+        return isinstance(stream, io.TextIOBase)
 
     def __init__(
         self,
