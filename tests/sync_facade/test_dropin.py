@@ -152,12 +152,12 @@ def test_xmlrpc():
     t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05})
     t.start()
     try:
-        with installed():
-            with xmlrpc.client.ServerProxy(f"http://127.0.0.1:{srv.server_address[1]}/") as proxy:
-                assert proxy.add(2, 3) == 5
-                assert proxy.rev("façade") == "edaçaf"
-                with pytest.raises(xmlrpc.client.Fault):
-                    proxy.missing()
+        url = f"http://127.0.0.1:{srv.server_address[1]}/"
+        with installed(), xmlrpc.client.ServerProxy(url) as proxy:
+            assert proxy.add(2, 3) == 5
+            assert proxy.rev("façade") == "edaçaf"
+            with pytest.raises(xmlrpc.client.Fault):
+                proxy.missing()
     finally:
         srv.shutdown()
         srv.server_close()
