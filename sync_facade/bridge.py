@@ -24,6 +24,8 @@ import aiohttpc
 
 T = TypeVar("T")
 
+INTERRUPT_GRACE = 5.0  # seconds an interrupted call may take to wind down
+
 
 class Call:
     """One coroutine being stepped on the loop; optionally waited for by a thread."""
@@ -89,10 +91,12 @@ class Call:
         self.result = result
         self.exc = exc
         self.done = True
-        if self._lock is not None:
-            self._lock.release()
-        for fn in self._done_cbs or ():
-            fn()
+        try:
+            for fn in self._done_cbs or ():
+                fn()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
 
     def outcome(self) -> Any:
         exc = self.exc
@@ -174,14 +178,17 @@ class Bridge:
             lock.acquire()
         except BaseException:
             self._interrupted(call, on_interrupt)
+            # The caller goes on only once the work has wound down on the loop, so that
+            # its clean-up cannot land on whatever the caller does next.
+            lock.acquire(timeout=INTERRUPT_GRACE)
             raise
         return call.outcome()  # type: ignore[no-any-return]
 
     def _interrupted(self, call: Call, on_interrupt: Callable[[], None] | None) -> None:
         def cancel() -> None:
-            call.cancel()
             if on_interrupt is not None:
-                on_interrupt()
+                call.on_done(on_interrupt)
+            call.cancel()
 
         self.loop.call_soon_threadsafe(cancel)
 

@@ -1,0 +1,62 @@
+"""The benchmark scenarios, their sizes (full and quick), and what each reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    title: str
+    unit: str  # what the worker's count is divided by seconds into
+    reference: str  # the client the ratios are taken against
+    full: dict[str, int]
+    quick: dict[str, int]
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.key: s
+    for s in [
+        Scenario(
+            "S1",
+            "sequential small GETs, one kept-alive connection",
+            "req/s",
+            "stdlib",
+            {"requests": 20_000},
+            {"requests": 5_000},
+        ),
+        Scenario(
+            "S2",
+            "small GETs, 64 in flight",
+            "req/s",
+            "stdlib",
+            {"requests": 50_000, "concurrency": 64},
+            {"requests": 10_000, "concurrency": 64},
+        ),
+        Scenario(
+            "S3",
+            "crawler: 1,000 connections, 10 GETs each",
+            "req/s",
+            "aiohttp-uvloop",
+            {"connections": 1000, "per_connection": 10},
+            {"connections": 300, "per_connection": 5},
+        ),
+        Scenario(
+            "S4",
+            "download of a large body, read in 1 MiB pieces",
+            "MiB/s",
+            "stdlib",
+            {"size": 256 << 20},
+            {"size": 64 << 20},
+        ),
+        Scenario(
+            "S5",
+            "upload of a large file from disk",
+            "MiB/s",
+            "stdlib",
+            {"size": 256 << 20},
+            {"size": 64 << 20},
+        ),
+    ]
+}
