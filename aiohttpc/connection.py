@@ -130,6 +130,7 @@ class HTTPConnection:
         self._url: str | None = None
         self._expect_continue = False
         self.last_body_path: str | None = None  # "sendfile" or "copy": how the last body went
+        self._host_cache: tuple[tuple[str, int], bytes] | None = None
         self._tunnel_host: str | None = None
         self._tunnel_port: int | None = None
         self._tunnel_headers: dict[str, str] = {}
@@ -299,10 +300,22 @@ class HTTPConnection:
             if not skip_host:
                 host = self._tunnel_host or self.host
                 port = self._tunnel_port if self._tunnel_host else self.port
-                value = serializer.host_value(self._url, host, port, self.default_port)  # type: ignore[arg-type]
-                self.putheader("Host", value)
+                if self._url.startswith("http"):
+                    value = serializer.host_value(self._url, host, port, self.default_port)  # type: ignore[arg-type]
+                    self.putheader("Host", value)
+                else:
+                    self._buffer.append(self._host_line(host, port))  # type: ignore[arg-type]
             if not skip_accept_encoding:
-                self.putheader("Accept-Encoding", "identity")
+                self._buffer.append(b"Accept-Encoding: identity")
+
+    def _host_line(self, host: str, port: int) -> bytes:
+        """The Host line for requests with a path URL, cached for the (host, port)."""
+        key = (host, port)
+        cached = self._host_cache
+        if cached is None or cached[0] != key:
+            value = serializer.host_value("", host, port, self.default_port)
+            cached = self._host_cache = (key, serializer.header_line("Host", value))
+        return cached[1]
 
     def putheader(self, header: str | bytes, *values: str | bytes | int) -> None:
         """Add a header line; several values are folded onto continuation lines."""

@@ -52,7 +52,7 @@ class Headers:
     real ``HTTPMessage`` the first time it is asked for.
     """
 
-    __slots__ = ("_items", "_message", "_raw")
+    __slots__ = ("_index", "_items", "_message", "_raw")
 
     def __init__(self, raw: bytes, items: list[tuple[str, str]] | None = None) -> None:
         self._raw = raw
@@ -63,6 +63,24 @@ class Headers:
                 self._message = build_message(raw)
                 items = [(k, str(v)) for k, v in self._message.items()]
         self._items = items
+        self._index: dict[str, list[str]] | None = None
+
+    @property
+    def index(self) -> dict[str, list[str]]:
+        """Lower-cased name -> its values, in order (built on first use; do not modify)."""
+        return self._index if self._index is not None else self._build_index()
+
+    def _build_index(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
+        for k, v in self._items:
+            key = k.lower()
+            found = index.get(key)
+            if found is None:
+                index[key] = [v]
+            else:
+                found.append(v)
+        self._index = index
+        return index
 
     @property
     def raw(self) -> bytes:
@@ -76,17 +94,13 @@ class Headers:
 
     def get_all(self, name: str, failobj: Any = None) -> Any:
         """Every value of *name* (a list), or *failobj* when there is none."""
-        name = name.lower()
-        found = [v for k, v in self._items if k.lower() == name]
-        return found or failobj
+        found = self.index.get(name.lower())
+        return list(found) if found else failobj
 
     def get(self, name: str, failobj: Any = None) -> Any:
         """The first value of *name*, or *failobj*."""
-        name = name.lower()
-        for k, v in self._items:
-            if k.lower() == name:
-                return v
-        return failobj
+        found = self.index.get(name.lower())
+        return found[0] if found else failobj
 
     def __getitem__(self, name: str) -> str | None:
         return self.get(name)  # type: ignore[no-any-return]

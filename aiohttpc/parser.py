@@ -78,17 +78,17 @@ class ParserSink(Protocol):
     def on_stray_data(self) -> None: ...
 
 
-def _wants_close(version: int, headers: Headers) -> bool:
-    """The stdlib's keep-alive rules for HTTP/1.1 and HTTP/1.0."""
-    conn = headers.get("connection")
+def _wants_close(version: int, index: dict[str, list[str]]) -> bool:
+    """The stdlib's keep-alive rules for HTTP/1.1 and HTTP/1.0 (first values count)."""
+    conn = index.get("connection")
     if version == 11:
-        return bool(conn and "close" in conn.lower())
-    if headers.get("keep-alive"):
+        return conn is not None and "close" in conn[0].lower()
+    if index.get("keep-alive", ("",))[0]:
         return False
-    if conn and "keep-alive" in conn.lower():
+    if conn is not None and "keep-alive" in conn[0].lower():
         return False
-    pconn = headers.get("proxy-connection")
-    return not (pconn and "keep-alive" in pconn.lower())
+    pconn = index.get("proxy-connection")
+    return not (pconn is not None and "keep-alive" in pconn[0].lower())
 
 
 def _content_length(values: list[str]) -> int | None:
@@ -96,6 +96,8 @@ def _content_length(values: list[str]) -> int | None:
 
     Raises ResponseFramingError when the values disagree.
     """
+    if len(values) == 1 and values[0].isascii() and values[0].isdigit():
+        return int(values[0])
     found: set[int] = set()
     for value in values:
         for part in value.split(","):
@@ -117,10 +119,10 @@ def decide_framing(head: ResponseHead, method: str | None) -> None:
     body by Transfer-Encoding and closes the connection afterwards; conflicting
     Content-Length values raise ResponseFramingError.
     """
-    headers = head.headers
-    te = headers.get_all("transfer-encoding")
-    cl = headers.get_all("content-length")
-    head.will_close = _wants_close(head.version, headers)
+    index = head.headers.index
+    te = index.get("transfer-encoding")
+    cl = index.get("content-length")
+    head.will_close = _wants_close(head.version, index)
     if te:
         codings = ",".join(te).lower()
         head.chunked = codings.rsplit(",", 1)[-1].strip() == "chunked"
@@ -314,6 +316,12 @@ class ResponseParser:
             elif state in (IDLE, FAILED):
                 sink.on_stray_data()
                 return end
+            elif (
+                state == STATUS
+                and (head_end := buf.find(b"\r\n\r\n", pos)) >= 0
+                and (self._whole_head(buf, pos, head_end))
+            ):
+                pos = head_end + 4
             else:
                 nl = buf.find(b"\n", pos)
                 if nl < 0:
@@ -386,10 +394,36 @@ class ResponseParser:
         else:
             self._irregular = True
 
-    def _end_head(self) -> None:
+    def _whole_head(self, buf: bytes | bytearray, pos: int, end: int) -> bool:
+        """Parse a complete, regular head in one pass; False leaves it to the line path.
+
+        Regular: every line ends in CRLF, no bare CR or LF, every header line is
+        ``token ":" value``, within the line and header limits.
+        """
+        if end - pos > MAX_LINE:
+            return False
+        head = bytes(buf[pos:end])
+        lines = head.split(b"\r\n")
+        n = len(lines) - 1
+        if n >= MAX_HEADERS or head.count(b"\n") != n or head.count(b"\r") != n:
+            return False
+        items = []
+        for line in lines[1:]:
+            name, sep, value = line.partition(b":")
+            if not sep or not name or name.translate(None, _NOT_TOKEN) != name:
+                return False
+            items.append((name.decode("latin-1"), value.lstrip(b" \t").decode("latin-1")))
+        status_line = lines[0]
+        self._status(status_line + b"\r\n")
+        self._hitems = items
+        self._end_head(head[len(status_line) + 2 :] + b"\r\n" if n else b"")
+        return True
+
+    def _end_head(self, raw: bytes | None = None) -> None:
         assert self._status_line is not None
         version, status, reason = self._status_line
-        raw = b"".join(self._hlines)
+        if raw is None:
+            raw = b"".join(self._hlines)
         if 100 <= status < 200 and status != 101:
             self._informational += 1
             if self._informational > MAX_INFORMATIONAL:

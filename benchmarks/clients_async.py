@@ -1,0 +1,281 @@
+"""Async clients: each coroutine runs one scenario and returns what it counted.
+
+S2 runs 64 tasks and S3 one task per connection, each task with its own connection
+where the client lets us choose. ``Floor`` is the limit for any asyncio client: a bare
+protocol that writes a canned request and counts the response's bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from .server import SMALL
+
+HOST = "127.0.0.1"
+PIECE = 1 << 20
+SMALL_RESPONSE = len(SMALL)
+
+
+async def gather_split(total: int, tasks: int, work: Any) -> int:
+    shares = [total // tasks + (1 if i < total % tasks else 0) for i in range(tasks)]
+    return sum(await asyncio.gather(*(work(n) for n in shares if n)))
+
+
+class Aiohttpc:
+    def __init__(self) -> None:
+        import aiohttpc
+
+        self.aiohttpc = aiohttpc
+
+    async def s1(self, port: int, requests: int) -> int:
+        conn = self.aiohttpc.HTTPConnection(HOST, port)
+        for _ in range(requests):
+            await conn.request("GET", "/small")
+            r = await conn.getresponse()
+            await r.read()
+        await conn.close()
+        return requests
+
+    async def s2(self, port: int, requests: int, concurrency: int) -> int:
+        return await gather_split(requests, concurrency, lambda n: self.s1(port, n))
+
+    async def s3(self, port: int, connections: int, per_connection: int) -> int:
+        total = connections * per_connection
+        return await gather_split(total, connections, lambda n: self.s1(port, n))
+
+    async def s4(self, port: int, size: int) -> int:
+        conn = self.aiohttpc.HTTPConnection(HOST, port)
+        await conn.request("GET", f"/large?size={size}")
+        r = await conn.getresponse()
+        total = 0
+        async for chunk in r:
+            total += len(chunk)
+        await conn.close()
+        return total
+
+    async def s5(self, port: int, path: str, size: int) -> int:
+        conn = self.aiohttpc.HTTPConnection(HOST, port)
+        with open(path, "rb") as f:
+            await conn.request("POST", "/sink", body=f, headers={"Content-Length": str(size)})
+        got = int(await (await conn.getresponse()).read())
+        await conn.close()
+        return got
+
+
+class Aiohttp:
+    def __init__(self) -> None:
+        import aiohttp
+
+        self.aiohttp = aiohttp
+
+    def _session(self, limit: int) -> Any:
+        connector = self.aiohttp.TCPConnector(limit=limit, limit_per_host=limit)
+        return self.aiohttp.ClientSession(connector=connector)
+
+    async def _loop(self, session: Any, url: str, n: int) -> int:
+        for _ in range(n):
+            async with session.get(url) as r:
+                await r.read()
+        return n
+
+    async def s1(self, port: int, requests: int) -> int:
+        async with self._session(1) as s:
+            return await self._loop(s, f"http://{HOST}:{port}/small", requests)
+
+    async def s2(self, port: int, requests: int, concurrency: int) -> int:
+        async with self._session(concurrency) as s:
+            url = f"http://{HOST}:{port}/small"
+            return await gather_split(requests, concurrency, lambda n: self._loop(s, url, n))
+
+    async def s3(self, port: int, connections: int, per_connection: int) -> int:
+        async with self._session(connections) as s:
+            url = f"http://{HOST}:{port}/small"
+            total = connections * per_connection
+            return await gather_split(total, connections, lambda n: self._loop(s, url, n))
+
+    async def s4(self, port: int, size: int) -> int:
+        async with self._session(1) as s, s.get(f"http://{HOST}:{port}/large?size={size}") as r:
+            total = 0
+            async for chunk in r.content.iter_chunked(PIECE):
+                total += len(chunk)
+            return total
+
+    async def s5(self, port: int, path: str, size: int) -> int:
+        async with self._session(1) as s:
+            with open(path, "rb") as f:
+                url = f"http://{HOST}:{port}/sink"
+                async with s.post(url, data=f, headers={"Content-Length": str(size)}) as r:
+                    return int(await r.read())
+
+
+class HttpxAsync:
+    def __init__(self) -> None:
+        import httpx
+
+        self.httpx = httpx
+
+    def _client(self, size: int) -> Any:
+        limits = self.httpx.Limits(max_connections=size, max_keepalive_connections=size)
+        return self.httpx.AsyncClient(limits=limits)
+
+    async def _loop(self, c: Any, url: str, n: int) -> int:
+        for _ in range(n):
+            (await c.get(url)).content  # noqa: B018
+        return n
+
+    async def s1(self, port: int, requests: int) -> int:
+        async with self._client(1) as c:
+            return await self._loop(c, f"http://{HOST}:{port}/small", requests)
+
+    async def s2(self, port: int, requests: int, concurrency: int) -> int:
+        async with self._client(concurrency) as c:
+            url = f"http://{HOST}:{port}/small"
+            return await gather_split(requests, concurrency, lambda n: self._loop(c, url, n))
+
+    async def s3(self, port: int, connections: int, per_connection: int) -> int:
+        async with self._client(connections) as c:
+            url = f"http://{HOST}:{port}/small"
+            total = connections * per_connection
+            return await gather_split(total, connections, lambda n: self._loop(c, url, n))
+
+    async def s4(self, port: int, size: int) -> int:
+        async with (
+            self._client(1) as c,
+            c.stream("GET", f"http://{HOST}:{port}/large?size={size}") as r,
+        ):
+            total = 0
+            async for b in r.aiter_bytes(PIECE):
+                total += len(b)
+            return total
+
+
+class Aiosonic:
+    def __init__(self) -> None:
+        import aiosonic
+        from aiosonic.pools import PoolConfig
+
+        self.aiosonic = aiosonic
+        self.PoolConfig = PoolConfig
+
+    def _client(self, size: int) -> Any:
+        config = self.PoolConfig(size=size, max_conn_requests=None)
+        connector = self.aiosonic.TCPConnector(pool_configs={":default": config})
+        return self.aiosonic.HTTPClient(connector=connector)
+
+    async def _loop(self, c: Any, url: str, n: int) -> int:
+        for _ in range(n):
+            await (await c.get(url)).content()
+        return n
+
+    async def s1(self, port: int, requests: int) -> int:
+        c = self._client(1)
+        return await self._loop(c, f"http://{HOST}:{port}/small", requests)
+
+    async def s2(self, port: int, requests: int, concurrency: int) -> int:
+        c = self._client(concurrency)
+        url = f"http://{HOST}:{port}/small"
+        return await gather_split(requests, concurrency, lambda n: self._loop(c, url, n))
+
+    async def s3(self, port: int, connections: int, per_connection: int) -> int:
+        c = self._client(connections)
+        url = f"http://{HOST}:{port}/small"
+        total = connections * per_connection
+        return await gather_split(total, connections, lambda n: self._loop(c, url, n))
+
+    async def s4(self, port: int, size: int) -> int:
+        c = self._client(1)
+        r = await c.get(f"http://{HOST}:{port}/large?size={size}")
+        total = 0
+        async for chunk in r.read_chunks():
+            total += len(chunk)
+        return total
+
+
+class _FloorProtocol(asyncio.Protocol):
+    """Writes the canned request; counts response bytes; wakes the caller per response."""
+
+    def __init__(self, request: bytes, size: int) -> None:
+        self.request = request
+        self.size = size
+        self.got = 0
+        self.waiter: asyncio.Future[None] | None = None
+        self.transport: Any = None
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.got += len(data)
+        if self.got >= self.size and self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(exc or ConnectionResetError())
+
+    async def exchange(self) -> None:
+        self.got = 0
+        self.waiter = asyncio.get_running_loop().create_future()
+        self.transport.write(self.request)
+        await self.waiter
+
+
+class Floor:
+    """The fastest any asyncio client could be: no parsing, no API."""
+
+    REQUEST = b"GET /small HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+    async def _connect(self, port: int, request: bytes, size: int) -> _FloorProtocol:
+        loop = asyncio.get_running_loop()
+        _, proto = await loop.create_connection(lambda: _FloorProtocol(request, size), HOST, port)
+        return proto  # type: ignore[return-value]
+
+    async def s1(self, port: int, requests: int) -> int:
+        p = await self._connect(port, self.REQUEST, SMALL_RESPONSE)
+        for _ in range(requests):
+            await p.exchange()
+        p.transport.close()
+        return requests
+
+    async def s2(self, port: int, requests: int, concurrency: int) -> int:
+        return await gather_split(requests, concurrency, lambda n: self.s1(port, n))
+
+    async def s3(self, port: int, connections: int, per_connection: int) -> int:
+        total = connections * per_connection
+        return await gather_split(total, connections, lambda n: self.s1(port, n))
+
+    async def s4(self, port: int, size: int) -> int:
+        head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size
+        req = b"GET /large?size=%d HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % size
+        p = await self._connect(port, req, len(head) + size)
+        await p.exchange()
+        p.transport.close()
+        return size
+
+
+def make(name: str) -> tuple[Any, str]:
+    """(client, loop kind) for *name*; ImportError when its package is missing."""
+    base, _, loop = name.partition("-")
+    loop = loop or "uvloop"
+    factories = {
+        "aiohttpc": Aiohttpc,
+        "aiohttp": Aiohttp,
+        "httpx": HttpxAsync,
+        "aiosonic": Aiosonic,
+        "floor": Floor,
+    }
+    if base == "httpx":
+        loop = "asyncio"
+    return factories[base](), loop
+
+
+NAMES = [
+    "aiohttpc-asyncio",
+    "aiohttpc-uvloop",
+    "aiohttp-asyncio",
+    "aiohttp-uvloop",
+    "httpx-async",
+    "aiosonic-uvloop",
+    "floor-uvloop",
+]

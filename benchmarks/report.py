@@ -1,0 +1,89 @@
+"""The benchmark report: a Markdown table of medians and ratios, and a PNG chart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .scenarios import SCENARIOS
+
+
+def brief(r: dict[str, Any], sc: Any) -> str:
+    if "count" not in r:
+        return r.get("skipped") or r.get("error") or "?"
+    scale = (1 << 20) if sc.unit == "MiB/s" else 1
+    return f"{r['count'] / scale / r['seconds']:,.0f} {sc.unit}"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = [
+        f"# Benchmarks {results['date']} (Python {results['python']}, "
+        f"{'quick' if results['quick'] else 'full'}, median of {results['runs']} run(s), "
+        f"server/client CPUs {results['pinned']})",
+        "",
+    ]
+    for server, per in results["servers"].items():
+        cap = per.get("capacity", {})
+        cap_text = (
+            f"{cap['req_per_s']:,.0f} req/s ({cap['by']})"
+            if "req_per_s" in cap
+            else cap.get("note")
+        )
+        lines += [f"## Server: {server} — capacity {cap_text}", ""]
+        for key, sc in SCENARIOS.items():
+            if key not in per:
+                continue
+            rows = per[key]
+            ref = rows.get("_reference")
+            lines += [
+                f"### {key}: {sc.title} — ratios to {ref}",
+                "",
+                f"| client | {sc.unit} | ratio | peak RSS MiB |",
+                "|---|---:|---:|---:|",
+            ]
+            ranked = sorted(
+                ((c, e) for c, e in rows.items() if not c.startswith("_")),
+                key=lambda ce: -ce[1].get("median", -1),
+            )
+            for client, e in ranked:
+                if "median" in e:
+                    rss = f"{e['peak_rss'] / (1 << 20):.0f}" if "peak_rss" in e else ""
+                    ratio = f"{e['ratio']:.2f}" if "ratio" in e else ""
+                    lines.append(f"| {client} | {e['median']:,.0f} | {ratio} | {rss} |")
+                else:
+                    lines.append(f"| {client} | — | | {e.get('note', '')} |")
+            lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def chart(results: dict[str, Any], path: Path) -> Path | None:
+    """One bar chart per scenario (ratios to the reference); None without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    server, per = next(iter(results["servers"].items()))
+    keys = [k for k in SCENARIOS if k in per]
+    if not keys:
+        return None
+    fig, axes = plt.subplots(len(keys), 1, figsize=(9, 2.6 * len(keys)), squeeze=False)
+    for ax, key in zip(axes[:, 0], keys, strict=True):
+        rows = per[key]
+        items = [(c, e["ratio"]) for c, e in rows.items() if not c.startswith("_") and "ratio" in e]
+        items.sort(key=lambda ce: ce[1])
+        names = [c for c, _ in items]
+        colors = [
+            "tab:red" if c.startswith(("aiohttpc", "sync_facade")) else "tab:gray" for c in names
+        ]
+        ax.barh(names, [v for _, v in items], color=colors)
+        ax.axvline(1.0, color="black", linewidth=0.8)
+        ax.set_title(f"{key}: {SCENARIOS[key].title} (ratio to {rows['_reference']})", fontsize=9)
+        ax.tick_params(labelsize=8)
+    fig.suptitle(f"aiohttpc benchmarks, {server} server, {results['date']}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
