@@ -329,6 +329,9 @@ class HTTPConnection:
     def prepare_end(self, message_body: Any = None, *, encode_chunked: bool = False) -> Outgoing:
         """The synchronous half of ``endheaders``: validate, change state, build the head."""
         kind = bodies.classify(message_body)  # TypeError before anything is sent
+        return self._end(message_body, kind, encode_chunked)
+
+    def _end(self, message_body: Any, kind: str, encode_chunked: bool) -> Outgoing:
         self._transition("endheaders")
         head = serializer.join_head(self._buffer)
         self._buffer = []
@@ -353,8 +356,8 @@ class HTTPConnection:
 
         Raises what ``request`` raises for bad input, before anything is sent.
         """
-        names = frozenset(k.lower() for k in headers)
-        bodies.classify(body)  # TypeError before the state changes
+        names = frozenset(k.lower() for k in headers) if headers else frozenset()
+        kind = bodies.classify(body)  # TypeError before the state changes
         self.putrequest(
             method, url, skip_host="host" in names, skip_accept_encoding="accept-encoding" in names
         )
@@ -369,9 +372,9 @@ class HTTPConnection:
                         if self.debuglevel > 0:
                             print(f"Unable to determine size of {body!r}")
                         encode_chunked = True
-                        self.putheader("Transfer-Encoding", "chunked")
+                        self._buffer.append(b"Transfer-Encoding: chunked")
                 else:
-                    self.putheader("Content-Length", str(length))
+                    self._buffer.append(b"Content-Length: %d" % length)
             for name, value in headers.items():
                 self.putheader(name, value)
             if isinstance(body, str):
@@ -380,7 +383,7 @@ class HTTPConnection:
             self._state = _CS_IDLE
             self._buffer = []
             raise
-        return self.prepare_end(body, encode_chunked=encode_chunked)
+        return self._end(body, kind, encode_chunked)
 
     async def request(
         self,

@@ -112,14 +112,25 @@ def _content_length(values: list[str]) -> int | None:
     return None if n < 0 else n
 
 
-def decide_framing(head: ResponseHead, method: str | None) -> None:
+# The headers that decide framing and keep-alive, and the lengths of their names.
+_FRAMING = frozenset(
+    {"content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection"}
+)
+_FRAMING_LENGTHS = frozenset(map(len, _FRAMING))
+
+
+def decide_framing(
+    head: ResponseHead, method: str | None, index: dict[str, list[str]] | None = None
+) -> None:
     """Set ``chunked``, ``length`` and ``will_close`` on *head*, as the stdlib does.
 
-    Stricter than the stdlib: Transfer-Encoding together with Content-Length reads the
-    body by Transfer-Encoding and closes the connection afterwards; conflicting
-    Content-Length values raise ResponseFramingError.
+    *index* maps lower-cased names to values for (at least) the ``_FRAMING`` headers;
+    by default the head's own header index. Stricter than the stdlib: Transfer-Encoding
+    together with Content-Length reads the body by Transfer-Encoding and closes the
+    connection afterwards; conflicting Content-Length values raise ResponseFramingError.
     """
-    index = head.headers.index
+    if index is None:
+        index = head.headers.index
     te = index.get("transfer-encoding")
     cl = index.get("content-length")
     head.will_close = _wants_close(head.version, index)
@@ -408,18 +419,24 @@ class ResponseParser:
         if n >= MAX_HEADERS or head.count(b"\n") != n or head.count(b"\r") != n:
             return False
         items = []
+        framing: dict[str, list[str]] = {}
         for line in lines[1:]:
             name, sep, value = line.partition(b":")
             if not sep or not name or name.translate(None, _NOT_TOKEN) != name:
                 return False
-            items.append((name.decode("latin-1"), value.lstrip(b" \t").decode("latin-1")))
+            item = (name.decode("latin-1"), value.lstrip(b" \t").decode("latin-1"))
+            items.append(item)
+            if len(name) in _FRAMING_LENGTHS and (key := item[0].lower()) in _FRAMING:
+                framing.setdefault(key, []).append(item[1])
         status_line = lines[0]
         self._status(status_line + b"\r\n")
         self._hitems = items
-        self._end_head(head[len(status_line) + 2 :] + b"\r\n" if n else b"")
+        self._end_head(head[len(status_line) + 2 :] + b"\r\n" if n else b"", framing)
         return True
 
-    def _end_head(self, raw: bytes | None = None) -> None:
+    def _end_head(
+        self, raw: bytes | None = None, framing: dict[str, list[str]] | None = None
+    ) -> None:
         assert self._status_line is not None
         version, status, reason = self._status_line
         if raw is None:
@@ -438,7 +455,7 @@ class ResponseParser:
             raise UnknownProtocol(version)
         headers = Headers(raw, None if self._irregular else self._hitems)
         head = ResponseHead(version, status, reason.strip(), headers)
-        decide_framing(head, self._method)
+        decide_framing(head, self._method, framing)
         self._head = head
         if head.chunked:
             self._state = CHUNK_SIZE

@@ -240,17 +240,26 @@ class HTTPResponse:
         flow control are updated), *done* says the body is complete. For a reader that
         keeps its own buffer, such as the blocking façade.
         """
+        if want:
+            await self._wait_for(want)
+        return self.take_available()
+
+    async def _wait_for(self, want: int) -> None:
         src = self._source
         buf = src.buffer
-        if self._reader.closed:
-            return [], True, None  # closed (or handed over) already: nothing more to give
         while (
             not self._reader.closed
             and (want < 0 or buf.size < want)
             and not (src.done or src.error is not None)
         ):
             await self._more(want)
-        chunks = buf.take_chunks()
+
+    def take_available(self) -> tuple[list[bytes], bool, BaseException | None]:
+        """``take_chunks`` without waiting: what has arrived so far."""
+        src = self._source
+        if self._reader.closed:
+            return [], True, None  # closed (or handed over) already: nothing more to give
+        chunks = src.buffer.take_chunks()
         reader = self._reader
         if reader.length is not None:
             reader.length -= sum(map(len, chunks))

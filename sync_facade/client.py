@@ -404,8 +404,7 @@ class HTTPConnection:
             if pending.exc is not None:
                 pending.outcome()  # raises the send's error
         core_resp = await self._core.getresponse()
-        chunks, done, error = await core_resp.take_chunks(0)
-        return core_resp, chunks, done, error
+        return (core_resp, *core_resp.take_available())
 
     def getresponse(self) -> HTTPResponse:
         """The response to the request sent (``ResponseNotReady`` if none can be read)."""
