@@ -1,13 +1,15 @@
 """Writing request bodies onto a connection: zero-copy files, chunk framing, back-pressure.
 
-Bodies are written as they come, never joined: ``loop.sendfile`` for a regular file
-over plain TCP on the default loop, otherwise blocks read through the default
-executor (files, and sync iterables that may block) or awaited (async sources).
+Bodies are written as they come, never joined: zero-copy ``sendfile`` for a regular
+file over plain TCP, otherwise blocks read through the default executor (files, and
+sync iterables that may block) or awaited (async sources).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import select
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -69,33 +71,80 @@ async def blocks(
             yield _bytes_like(block)
 
 
-async def sendfile(p: HTTPProtocol, f: Any, chunked: bool, timeout: float | None) -> bool:
-    """Zero-copy upload of a regular file over plain TCP on the default loop.
+def _sendfile_blocking(
+    sock_fd: int, file_fd: int, offset: int, count: int, timeout: float | None
+) -> int:
+    """``os.sendfile`` until *count* bytes are sent, polling the non-blocking socket.
 
-    Returns False (nothing sent) where the loop or transport cannot do it.
+    Runs in a worker thread while the event loop has nothing queued on the socket.
+    """
+    poller = select.poll()
+    poller.register(sock_fd, select.POLLOUT)
+    wait_ms = -1 if timeout is None else int(timeout * 1000)
+    sent = 0
+    while sent < count:
+        try:
+            n = os.sendfile(sock_fd, file_fd, offset + sent, count - sent)
+        except BlockingIOError:
+            if not poller.poll(wait_ms):
+                raise TimeoutError("timed out") from None
+            continue
+        if n == 0:
+            break  # the file is shorter than it was
+        sent += n
+    return sent
+
+
+async def _drained(p: HTTPProtocol, timeout: float | None) -> None:
+    """Wait until the transport has written everything it holds."""
+    t = p.transport
+    assert t is not None
+    if not t.get_write_buffer_size():
+        return
+    high, low = t.get_write_buffer_limits()
+    t.set_write_buffer_limits(high=0)  # pause_writing now, resume_writing once empty
+    try:
+        await p.drain(timeout)
+    finally:
+        t.set_write_buffer_limits(high=high, low=low)
+
+
+async def sendfile(p: HTTPProtocol, f: Any, chunked: bool, timeout: float | None) -> bool:
+    """Zero-copy upload of a regular file over plain TCP.
+
+    The default loop's ``loop.sendfile``; on other loops (uvloop has none),
+    ``os.sendfile`` in a worker thread once the transport's own buffer is empty.
+    Returns False (nothing sent) where neither can serve (TLS, not a regular file).
     """
     loop = asyncio.get_running_loop()
     t = p.transport
-    if (
-        t is None
-        or not isinstance(loop, asyncio.BaseEventLoop)
-        or t.get_extra_info("sslcontext") is not None
-    ):
+    if t is None or t.get_extra_info("sslcontext") is not None:
         return False
+    sock = t.get_extra_info("socket")
     span = bodies.file_span(f)
-    if span is None:
+    if span is None or sock is None or not hasattr(os, "sendfile"):
         return False
-    _fd, offset, count = span
+    file_fd, offset, count = span
     if not count:
         return True
     if chunked:
         p.write(b"%X\r\n" % count)
-    await p.drain(timeout)
     # the timeout bounds each MiB, as a socket timeout would bound each send
     limit = None if timeout is None else timeout * max(1.0, count / (1 << 20))
-    sent = await bounded(loop.create_task(loop.sendfile(t, f, offset, count)), limit)
+    if isinstance(loop, asyncio.BaseEventLoop):
+        await p.drain(timeout)
+        task = loop.create_task(loop.sendfile(t, f, offset, count))
+    else:
+        await _drained(p, timeout)
+        job = loop.run_in_executor(
+            None, _sendfile_blocking, sock.fileno(), file_fd, offset, count, timeout
+        )
+        task = asyncio.ensure_future(job)
+    sent = await bounded(task, limit)
     if sent != count:
         raise OSError(f"file changed while sending: sent {sent} of {count} bytes")
+    if not isinstance(loop, asyncio.BaseEventLoop):
+        f.seek(offset + count)
     if chunked:
         p.write(b"\r\n")
     return True
