@@ -9,6 +9,7 @@ with the stdlib's messages, plus the stricter ones from ``errors``.
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 from .errors import (
@@ -111,6 +112,12 @@ def _content_length(values: list[str]) -> int | None:
     n = found.pop() if found else -1
     return None if n < 0 else n
 
+
+# A regular header block: token ":" value CRLF lines (token: no controls, space, ':'
+# or DEL), and its (name, value) pairs with the value's leading blanks dropped.
+_TOKEN = "[\x21-\x39\x3b-\x7e\x80-\xff]+"
+_header_block = re.compile(f"(?:{_TOKEN}:[^\r\n]*\r\n)*").fullmatch
+_header_items = re.compile(f"({_TOKEN}):[ \t]*([^\r\n]*)\r\n").findall
 
 # The headers that decide framing and keep-alive, and the lengths of their names.
 _FRAMING = frozenset(
@@ -361,7 +368,9 @@ class ResponseParser:
         raise LineTooLong(kind.get(state, "trailer line"))
 
     def _status(self, raw: bytes) -> None:
-        line = raw.decode("iso-8859-1")
+        self._status_text(raw.decode("iso-8859-1"))
+
+    def _status_text(self, line: str) -> None:
         parts = line.split(None, 2)
         if len(parts) == 3:
             version, status_s, reason = parts
@@ -413,25 +422,26 @@ class ResponseParser:
         """
         if end - pos > MAX_LINE:
             return False
-        head = bytes(buf[pos:end])
-        lines = head.split(b"\r\n")
-        n = len(lines) - 1
-        if n >= MAX_HEADERS or head.count(b"\n") != n or head.count(b"\r") != n:
-            return False
-        items = []
-        framing: dict[str, list[str]] = {}
-        for line in lines[1:]:
-            name, sep, value = line.partition(b":")
-            if not sep or not name or name.translate(None, _NOT_TOKEN) != name:
+        text = buf[pos:end].decode("latin-1")
+        eol = text.find("\r\n")
+        if eol < 0:
+            status_line, block = text, ""
+        else:
+            status_line, block = text[:eol], text[eol + 2 :] + "\r\n"
+            if not _header_block(block):
                 return False
-            item = (name.decode("latin-1"), value.lstrip(b" \t").decode("latin-1"))
-            items.append(item)
-            if len(name) in _FRAMING_LENGTHS and (key := item[0].lower()) in _FRAMING:
-                framing.setdefault(key, []).append(item[1])
-        status_line = lines[0]
-        self._status(status_line + b"\r\n")
+        if "\n" in status_line or "\r" in status_line:
+            return False
+        items = _header_items(block)
+        if len(items) >= MAX_HEADERS:
+            return False
+        framing: dict[str, list[str]] = {}
+        for name, value in items:
+            if len(name) in _FRAMING_LENGTHS and (key := name.lower()) in _FRAMING:
+                framing.setdefault(key, []).append(value)
+        self._status_text(status_line + "\r\n")
         self._hitems = items
-        self._end_head(head[len(status_line) + 2 :] + b"\r\n" if n else b"", framing)
+        self._end_head(block.encode("latin-1"), framing)
         return True
 
     def _end_head(

@@ -26,6 +26,7 @@ from .scenarios import SCENARIOS
 
 ALL_CLIENTS = [*clients_sync.NAMES, *clients_async.NAMES, "wrk"]
 RESULTS = Path(__file__).resolve().parent / "results"
+WORKER_TIMEOUT = 180  # seconds for one client on one scenario
 
 
 def cpus() -> tuple[int | None, int | None]:
@@ -72,7 +73,7 @@ def run_worker(client: str, scenario: str, port: int, params: dict[str, Any], cp
     if cpu is not None:
         cmd += ["--cpu", str(cpu)]
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=WORKER_TIMEOUT)
     except subprocess.TimeoutExpired:
         return {"error": "timed out"}
     try:
