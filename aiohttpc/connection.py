@@ -18,6 +18,7 @@ half used.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import ssl
 from collections.abc import Mapping
@@ -409,16 +410,78 @@ class HTTPConnection:
         p = self._protocol
         return p is not None and p.usable
 
+    def _small(self, out: Outgoing) -> bool:
+        """Whether *out* is written in one go: no body, or a small bytes body."""
+        kind = out.kind
+        return kind == bodies.NONE or (
+            kind == bodies.BYTES
+            and not out.chunked
+            and len(out.body) <= SMALL_BODY
+            and not self._expect_continue
+        )
+
     def sends_at_once(self, out: Outgoing) -> bool:
         """Whether *out* goes out in one write on the open connection (nothing to wait for)."""
-        return (
-            self.connected
-            and not self._expect_continue
-            and (
-                out.kind == bodies.NONE
-                or (out.kind == bodies.BYTES and not out.chunked and len(out.body) <= SMALL_BODY)
-            )
-        )
+        return self.connected and self._small(out)
+
+    def send_now(self, out: Outgoing) -> None:
+        """Write a request for which ``sends_at_once`` held, without awaiting anything.
+
+        Raises what the write raised (the connection is closed then), or
+        ``RemoteDisconnected`` if the server closed the connection in the meantime.
+        """
+        p = self._protocol
+        if p is None or not p.usable:
+            self.close_nowait()
+            raise RemoteDisconnected("Remote end closed connection without response")
+        try:
+            self._write_whole(p, out)
+        except BaseException:
+            self.close_nowait()
+            raise
+
+    def write_direct(self, out: Outgoing) -> bytes | None:
+        """Write a small request straight onto the socket, from a thread off the loop.
+
+        For the blocking façade: when the connection is open, plain TCP, and its
+        transport holds nothing unwritten, the request goes out in one ``send`` from
+        the calling thread, as the stdlib's ``sendall`` would, and no loop wake-up is
+        needed. Returns None when that is not possible (nothing was done), else the
+        part that could not be sent at once (usually ``b""``), which the caller must
+        hand to ``write_rest`` on the loop before anything else is written.
+        """
+        p = self._protocol
+        if p is None or not p.usable or not self._small(out):
+            return None
+        fd = p.direct_fd()
+        if fd is None:
+            return None
+        data = self._announce(p, out)
+        try:
+            n = os.write(fd, data)
+        except OSError:
+            n = 0  # the transport's own write will meet (and report) the error
+        return data[n:]
+
+    def write_rest(self, data: bytes) -> None:
+        """On the loop: write what ``write_direct`` could not."""
+        p = self._protocol
+        if p is not None and p.transport is not None:
+            p.write(data)
+
+    def _announce(self, p: HTTPProtocol, out: Outgoing) -> bytes:
+        """Expect the response to *out* and return its bytes (head and small body)."""
+        head, body, kind, _chunked = out
+        self.last_body_path = None if kind == bodies.NONE else "copy"
+        p.expect(self._method)
+        if self.debuglevel > 0:
+            print("send:", repr(head))
+            if body:
+                print("send:", repr(body))
+        return head + body if body else head
+
+    def _write_whole(self, p: HTTPProtocol, out: Outgoing) -> None:
+        p.write(self._announce(p, out))
 
     async def _ensure_open(self) -> HTTPProtocol:
         if not self.connected:
@@ -448,27 +511,16 @@ class HTTPConnection:
         except BaseException:
             self._state = _CS_IDLE
             raise
-        debug = self.debuglevel > 0
-        self.last_body_path = None if kind == bodies.NONE else "copy"
         try:
-            p.expect(self._method)
-            if debug:
-                print("send:", repr(head))
-            if kind == bodies.NONE or (
-                kind == bodies.BYTES
-                and not chunked
-                and len(body) <= SMALL_BODY
-                and not self._expect_continue
-            ):
-                if body:
-                    if debug:
-                        print("send:", repr(body))
-                    p.write(head + body)
-                else:
-                    p.write(head)
+            if self._small(out):
+                self._write_whole(p, out)
                 if p._paused_writing:
                     await p.drain(resolve_timeout(self.timeout))
                 return
+            self.last_body_path = "copy"
+            p.expect(self._method)
+            if self.debuglevel > 0:
+                print("send:", repr(head))
             p.write(head)
             timeout = resolve_timeout(self.timeout)
             if self._expect_continue and not await sender.wait_continue(p, timeout):

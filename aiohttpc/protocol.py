@@ -13,7 +13,7 @@ from collections import deque
 from typing import Any
 
 from .buffer import BodyBuffer
-from .errors import HTTPException
+from .errors import HTTPException, RemoteDisconnected
 from .parser import ResponseHead, ResponseParser
 
 HIGH_WATER = 1 << 20
@@ -169,6 +169,12 @@ class HTTPProtocol(asyncio.Protocol):
         while self.head is None:
             if self.error is not None:
                 raise self.error
+            if self.lost:
+                # the connection went while a request was being started on it
+                self._at_eof(None)
+                if self.error is None:
+                    raise RemoteDisconnected("Remote end closed connection without response")
+                continue
             await self.wait(timeout)
         return self.head
 
@@ -198,6 +204,24 @@ class HTTPProtocol(asyncio.Protocol):
         fut = self.loop.create_future()
         self._drain_waiter = fut
         await bounded(fut, timeout)
+
+    def direct_fd(self) -> int | None:
+        """The socket's fd when bytes may be written on it directly (any thread).
+
+        Only for plain TCP with nothing queued in the transport: the direct write then
+        cannot be interleaved with the transport's own.
+        """
+        t = self.transport
+        if (
+            t is None
+            or self.lost
+            or self._paused_writing
+            or t.get_write_buffer_size()
+            or t.get_extra_info("sslcontext") is not None
+        ):
+            return None
+        sock = t.get_extra_info("socket")
+        return None if sock is None else int(sock.fileno())
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         assert self.transport is not None

@@ -192,16 +192,6 @@ class Bridge:
 
         self.loop.call_soon_threadsafe(cancel)
 
-    def post(self, coro: Coroutine[Any, Any, Any]) -> Call:
-        """Start *coro* on the loop without waiting; look at the ``Call`` later."""
-        if threading.get_ident() == self._ident:
-            coro.close()
-            self._check_thread()
-        loop = self.loop
-        call = Call(coro, loop)
-        loop.call_soon_threadsafe(call.step)
-        return call
-
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a plain function on the loop thread and wait for its result."""
         self._check_thread()
@@ -227,17 +217,3 @@ bridge = Bridge()
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=bridge._after_fork)
-
-
-async def wait_call(call: Call) -> None:
-    """Await (on the loop) a ``Call`` that was posted earlier."""
-    if call.done:
-        return
-    fut = asyncio.get_running_loop().create_future()
-
-    def wake() -> None:
-        if not fut.done():
-            fut.set_result(None)
-
-    call.on_done(wake)
-    await fut

@@ -24,7 +24,7 @@ from aiohttpc.errors import NotConnected
 from aiohttpc.reader import NEED, BodyReader
 from aiohttpc.status import HTTP_PORT, HTTPS_PORT
 
-from .bridge import Call, bridge, wait_call
+from .bridge import bridge
 
 _UNSET: Any = object()
 _DEFAULT_TIMEOUT: Any = socket._GLOBAL_DEFAULT_TIMEOUT  # type: ignore[attr-defined]
@@ -286,7 +286,7 @@ class HTTPConnection:
         core.auto_open = 0  # we open connections ourselves, through connect(), which
         core.blocking_iterables = True  # subclasses override; iterables may block
         self._core = core
-        self._pending: Call | None = None
+        self._send_error: BaseException | None = None
         self._sock_view: _SocketView | None = None
 
     def __repr__(self) -> str:
@@ -344,7 +344,6 @@ class HTTPConnection:
 
     def close(self) -> None:
         """Close the connection; a response still being read on it is closed too."""
-        self._pending = None
         bridge.call(self._core.close_nowait)
 
     # -- sending -------------------------------------------------------------------------
@@ -386,9 +385,21 @@ class HTTPConnection:
             core.cancel_prepared()
             raise
         if core.sends_at_once(out):
-            self._pending = bridge.post(core.send_prepared(out))
+            self._send_error = None
+            rest = core.write_direct(out)
+            if rest is None:
+                bridge.call_soon(self._send_now, out)
+            elif rest:
+                bridge.call_soon(core.write_rest, rest)
         else:
             bridge.run(core.send_prepared(out), on_interrupt=core.close_nowait)
+
+    def _send_now(self, out: Any) -> None:
+        """On the loop: write a small request; an error waits for ``getresponse()``."""
+        try:
+            self._core.send_now(out)
+        except Exception as exc:
+            self._send_error = exc
 
     def send(self, data: Any) -> None:
         """Send raw *data* (bytes, a file or an iterable) on the connection."""
@@ -398,21 +409,19 @@ class HTTPConnection:
 
     # -- the response --------------------------------------------------------------------
 
-    async def _getresponse(self, pending: Call | None) -> Any:
-        if pending is not None:
-            await wait_call(pending)
-            if pending.exc is not None:
-                pending.outcome()  # raises the send's error
+    async def _getresponse(self) -> Any:
+        error = self._send_error
+        if error is not None:  # the request posted by request() could not be written
+            self._send_error = None
+            raise error
         core_resp = await self._core.getresponse()
         return (core_resp, *core_resp.take_available())
 
     def getresponse(self) -> HTTPResponse:
         """The response to the request sent (``ResponseNotReady`` if none can be read)."""
-        pending = self._pending
-        self._pending = None
         core = self._core
         core_resp, chunks, done, error = bridge.run(
-            self._getresponse(pending), on_interrupt=core.close_nowait
+            self._getresponse(), on_interrupt=core.close_nowait
         )
         response = self.response_class(core_resp, chunks, done, error)
         core_resp.view = response

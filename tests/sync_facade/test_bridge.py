@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -185,3 +186,35 @@ def test_interpreter_exits_with_the_loop_thread_running():
             [sys.executable, "-c", code], capture_output=True, text=True, timeout=20, env=env
         )
     assert out.returncode == 0 and out.stdout.strip() == "bye", out.stderr
+
+
+def test_direct_write_that_only_partly_fits_sends_the_rest_in_order():
+    """request() writes small requests from the caller's thread; what the socket does not
+    take at once goes out through the loop, before anything else."""
+    body = bytes(range(256)) * 250  # 64,000 bytes: small enough for the direct path
+
+    def slow_reader(conn: Conn) -> None:
+        time.sleep(0.3)  # let the client's tiny send buffer fill
+        for _ in range(2):
+            _head, data = conn.read_request()
+            conn.send(response(body=b"%d" % len(data)))
+        conn.drain_to_eof(2.0)
+
+    with ScriptedServer(slow_reader) as srv:
+        conn = sync_facade.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        conn.connect()
+        conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        rests: list[bytes | None] = []
+        direct = conn._core.write_direct
+
+        def recording(out):
+            rests.append(direct(out))
+            return rests[-1]
+
+        conn._core.write_direct = recording
+        for _ in range(2):
+            conn.request("POST", "/", body=body)
+            assert conn.getresponse().read() == b"64000"
+        conn.close()
+    assert srv.conns[0].requests[0][1] == body == srv.conns[0].requests[1][1]
+    assert rests[0]  # the first request really was split between the two paths
