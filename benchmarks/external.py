@@ -105,6 +105,7 @@ def nginx_server(cpu: int | None, sizes: tuple[int, ...] = (64 << 20, 256 << 20)
     if exe is None:
         return None
     root = tempfile.mkdtemp(prefix="aiohttpc-nginx-")
+    os.chmod(root, 0o755)  # nginx's workers run as an unprivileged user
     block = bytes(range(256)) * 4096
     for size in sizes:
         with open(os.path.join(root, f"large-{size}.bin"), "wb") as f:
