@@ -6,10 +6,11 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from .connection import HTTPConnection, HTTPSConnection
+from .connection import HTTPConnection
 from .errors import *  # noqa: F403 - the exception classes are part of the API
 from .errors import __all__ as _errors_all
 from .headers import Headers, HTTPMessage, parse_headers
+from .https import HTTPSConnection
 from .response import HTTPResponse
 from .status import *  # noqa: F403
 from .status import HTTP_PORT, HTTPS_PORT, responses
