@@ -46,7 +46,8 @@ async def bounded(fut: asyncio.Future[Any], timeout: float | None) -> Any:
         await waiter
     except BaseException:
         fut.remove_done_callback(_done)
-        fut.cancel()
+        if not fut.cancel() and not fut.cancelled():
+            fut.exception()  # it ended as we gave up: mark its error as seen
         raise
     finally:
         handle.cancel()
@@ -72,6 +73,8 @@ class HTTPProtocol(asyncio.Protocol):
         self.lost = False
         self.stray = False
         self.informational: list[int] = []
+        # (buffer, trailers) of the last response whose body was received completely
+        self.completed: tuple[BodyBuffer | None, Any] = (None, None)
         self._pending: deque[str | None] = deque()
         self._waiter: asyncio.Future[None] | None = None
         self._drain_waiter: asyncio.Future[None] | None = None
@@ -312,6 +315,7 @@ class HTTPProtocol(asyncio.Protocol):
 
     def on_complete(self) -> None:
         self.body_done = True
+        self.completed = (self.buffer, self.parser.trailers)
         self._wake()
         if self._pending:
             self._start(self._pending.popleft())

@@ -105,7 +105,8 @@ class HTTPResponse:
     @property
     def trailers(self) -> Headers | None:
         """Trailer fields of a chunked body, once it has been read to the end."""
-        return self._p.parser.trailers if self._reader.closed else None
+        buffer, trailers = self._p.completed
+        return trailers if self._reader.closed and buffer is self._source.buffer else None
 
     def getheader(self, name: str, default: Any = None) -> Any:
         if self._head is None:

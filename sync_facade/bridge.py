@@ -125,6 +125,11 @@ class Bridge:
             loop = self._start()
         return loop
 
+    @property
+    def current_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The running loop, without starting one."""
+        return self._loop
+
     def _start(self) -> asyncio.AbstractEventLoop:
         with self._guard:
             if self._loop is not None:

@@ -346,6 +346,19 @@ class HTTPConnection:
         """Close the connection; a response still being read on it is closed too."""
         bridge.call(self._core.close_nowait)
 
+    def __del__(self) -> None:
+        # A dropped stdlib connection closes its socket when collected; so does ours
+        # (the loop would otherwise keep the transport open for the process's life).
+        core: aiohttpc.HTTPConnection | None = getattr(self, "_core", None)
+        if core is None:
+            return  # __init__ did not get that far
+        p = core.protocol
+        if p is not None and p.loop is bridge.current_loop:  # not one from before a fork
+            try:
+                bridge.call_soon(core.detach_nowait)
+            except RuntimeError:  # the loop is gone (interpreter shutdown)
+                pass
+
     # -- sending -------------------------------------------------------------------------
 
     def putrequest(
@@ -384,13 +397,13 @@ class HTTPConnection:
         except BaseException:
             core.cancel_prepared()
             raise
-        if core.sends_at_once(out):
-            self._send_error = None
-            rest = core.write_direct(out)
-            if rest is None:
-                bridge.call_soon(self._send_now, out)
-            elif rest:
+        self._send_error = None
+        rest = core.write_direct(out)  # from this thread, when the loop is not needed
+        if rest is not None:
+            if rest:
                 bridge.call_soon(core.write_rest, rest)
+        elif core.sends_at_once(out):
+            bridge.call_soon(self._send_now, out)
         else:
             bridge.run(core.send_prepared(out), on_interrupt=core.close_nowait)
 

@@ -218,3 +218,15 @@ def test_direct_write_that_only_partly_fits_sends_the_rest_in_order():
         conn.close()
     assert srv.conns[0].requests[0][1] == body == srv.conns[0].requests[1][1]
     assert rests[0]  # the first request really was split between the two paths
+
+
+def test_dropped_connection_is_closed():
+    with ScriptedServer(replies(response(body=b"x"))) as srv:
+        conn = sync_facade.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        conn.request("GET", "/")
+        r = conn.getresponse()
+        transport = conn._core.protocol.transport
+        del conn  # a response being read keeps working...
+        assert r.read() == b"x"
+        bridge.call(lambda: None)
+        assert transport.is_closing()  # ...and the connection is closed after it
