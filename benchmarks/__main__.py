@@ -58,9 +58,11 @@ class EmbeddedServer:
             self.proc.wait()
 
 
-def run_worker(client: str, scenario: str, port: int, params: dict[str, Any], cpu: int | None):
+def run_worker(
+    client: str, scenario: str, port: int, params: dict[str, Any], cpu: int | None, quick: bool
+) -> dict[str, Any]:
     if client == "wrk":
-        return wrk_run(scenario, port, params, cpu)
+        return wrk_run(scenario, port, params, cpu, quick)
     cmd = [
         sys.executable,
         "-m",
@@ -119,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         for server_name, port, _stop in servers:
-            per_server: dict[str, Any] = {"capacity": server_capacity(port, client_cpu)}
+            per_server: dict[str, Any] = {"capacity": server_capacity(port, client_cpu, args.quick)}
             for key in scenarios:
                 sc = SCENARIOS[key]
                 params = dict(sc.quick if args.quick else sc.full)
@@ -129,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
                 for run in range(runs):
                     order = clients if run % 2 == 0 else list(reversed(clients))
                     for client in order:
-                        r = run_worker(client, key, port, params, client_cpu)
+                        r = run_worker(client, key, port, params, client_cpu, args.quick)
                         samples[client].append(r)
                         print(
                             f"[{server_name}] {key} run {run + 1} {client}: {report.brief(r, sc)}",

@@ -17,6 +17,7 @@ from typing import Any
 
 _WRK_CONNS = {"S1": 1, "S2": 64, "S3": 1000}
 _WRK_SECONDS = 5
+_WRK_SECONDS_QUICK = 2
 
 
 def _pinned(cpu: int | None) -> Any:
@@ -25,7 +26,9 @@ def _pinned(cpu: int | None) -> Any:
     return lambda: os.sched_setaffinity(0, {cpu})
 
 
-def wrk_run(scenario: str, port: int, params: dict[str, Any], cpu: int | None) -> dict[str, Any]:
+def wrk_run(
+    scenario: str, port: int, params: dict[str, Any], cpu: int | None, quick: bool = False
+) -> dict[str, Any]:
     """Run wrk for S1-S3 (a fixed duration); S4/S5 are not what wrk measures."""
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -35,7 +38,8 @@ def wrk_run(scenario: str, port: int, params: dict[str, Any], cpu: int | None) -
         return {"skipped": "not applicable"}
     if scenario == "S3":
         conns = params.get("connections", conns)
-    cmd = [wrk, "-t1", f"-c{conns}", f"-d{_WRK_SECONDS}s", f"http://127.0.0.1:{port}/small"]
+    seconds = _WRK_SECONDS_QUICK if quick else _WRK_SECONDS
+    cmd = [wrk, "-t1", f"-c{conns}", f"-d{seconds}s", f"http://127.0.0.1:{port}/small"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, preexec_fn=_pinned(cpu))
     m = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)\b", out.stdout)
     if not m:
@@ -44,9 +48,9 @@ def wrk_run(scenario: str, port: int, params: dict[str, Any], cpu: int | None) -
     return {"count": int(m.group(1)), "seconds": seconds}
 
 
-def server_capacity(port: int, cpu: int | None) -> dict[str, Any]:
+def server_capacity(port: int, cpu: int | None, quick: bool = False) -> dict[str, Any]:
     """How many small requests per second the server gives to wrk with 64 connections."""
-    r = wrk_run("S2", port, {}, cpu)
+    r = wrk_run("S2", port, {}, cpu, quick)
     if "count" not in r:
         return {"note": r.get("skipped") or r.get("error")}
     return {"req_per_s": r["count"] / r["seconds"], "by": "wrk -t1 -c64"}

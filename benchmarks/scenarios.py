@@ -24,7 +24,7 @@ SCENARIOS: dict[str, Scenario] = {
             "req/s",
             "stdlib",
             {"requests": 20_000},
-            {"requests": 5_000},
+            {"requests": 3_000},
         ),
         Scenario(
             "S2",
@@ -32,7 +32,7 @@ SCENARIOS: dict[str, Scenario] = {
             "req/s",
             "stdlib",
             {"requests": 50_000, "concurrency": 64},
-            {"requests": 10_000, "concurrency": 64},
+            {"requests": 5_000, "concurrency": 64},
         ),
         Scenario(
             "S3",
@@ -40,7 +40,7 @@ SCENARIOS: dict[str, Scenario] = {
             "req/s",
             "aiohttp-uvloop",
             {"connections": 1000, "per_connection": 10},
-            {"connections": 300, "per_connection": 5},
+            {"connections": 200, "per_connection": 5},
         ),
         Scenario(
             "S4",
