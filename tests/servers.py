@@ -268,6 +268,19 @@ def chunked(*parts: bytes, trailer: bytes = b"") -> bytes:
     return out + b"0\r\n" + trailer + b"\r\n"
 
 
+def _hash_exact(conn: Conn, h: Any, n: int) -> int:
+    """Feed the next *n* body bytes to *h* a MiB at a time (never all in memory)."""
+    left = n
+    while left:
+        block = conn.read_exact(min(left, 1 << 20))
+        if not block:
+            raise OSError("client went away")
+        h.update(block)
+        left -= len(block)
+        conn.raw.clear()
+    return n
+
+
 def sha256_sink(conn: Conn) -> None:
     """Read one request, hash its body, answer with the hex digest and the size."""
     head = conn.read_until(b"\r\n\r\n")
@@ -284,29 +297,12 @@ def sha256_sink(conn: Conn) -> None:
             if size == 0:
                 conn.read_until(b"\r\n")
                 break
-            left = size
-            while left:
-                block = conn.read_exact(min(left, 1 << 20))
-                if not block:
-                    raise OSError("client went away")
-                h.update(block)
-                left -= len(block)
-                total += len(block)
+            total += _hash_exact(conn, h, size)
             assert conn.read_exact(2) == b"\r\n"
     else:
-        n = 0
         for line in lower.split(b"\r\n"):
             if line.startswith(b"content-length:"):
-                n = int(line.split(b":")[1])
-        left = n
-        while left:
-            block = conn.read_exact(min(left, 1 << 20))
-            if not block:
-                raise OSError("client went away")
-            h.update(block)
-            left -= len(block)
-            total += len(block)
-    conn.raw.clear()  # do not keep hundreds of MiB around
+                total += _hash_exact(conn, h, int(line.split(b":")[1]))
     body = f"{h.hexdigest()} {total}".encode()
     conn.send(response(body=body))
     conn.drain_to_eof(2.0)
