@@ -106,18 +106,6 @@ class BodyBuffer:
                 return limit
         return -1
 
-    def take_into(self, buf: memoryview) -> int:
-        """Fill *buf* from the front; return the number of bytes copied."""
-        n = min(len(buf), self.size)
-        pos = 0
-        while pos < n:
-            first = self._chunks[0]
-            k = min(n - pos, len(first) - self._off)
-            buf[pos : pos + k] = first[self._off : self._off + k]
-            self._advance(k)
-            pos += k
-        return n
-
     def _iter_from_off(self):  # type: ignore[no-untyped-def]
         first = True
         for chunk in self._chunks:

@@ -216,10 +216,6 @@ class ResponseParser:
         """True while a response is being waited for or read."""
         return self._state not in (IDLE, FAILED)
 
-    @property
-    def in_body(self) -> bool:
-        return self._state >= BODY_LENGTH and self._state != FAILED
-
     def expect(self, method: str | None) -> None:
         """Expect the response to a request made with *method*."""
         if self._state != IDLE:

@@ -169,11 +169,6 @@ class HTTPResponse:
         if self._reader.closed:
             self._p.close()
 
-    @property
-    def body_complete(self) -> bool:
-        """Whether the whole body has been received (read or not)."""
-        return self._source.done
-
     def close(self) -> None:
         """Stop reading; an unread rest of the body closes the connection."""
         self._reader.close()
