@@ -109,6 +109,25 @@ class BodyReader:
         src = self.source
         return src.done or src.error is not None
 
+    def hand_over(self) -> tuple[list[bytes], bool, BaseException | None]:
+        """Give every buffered chunk to a reader that keeps its own buffer.
+
+        Returns (chunks, done, error); this reader is finished once the body is
+        complete or has failed (the other reader applies these same rules to it).
+        """
+        if self.closed:
+            return [], True, None  # closed or handed over already: nothing more to give
+        src = self.source
+        chunks = src.buffer.take_chunks()
+        if self.length is not None:
+            self.length -= sum(map(len, chunks))
+        src.consumed()
+        done = src.done
+        error = src.error
+        if done or error is not None:
+            self._finish(done)
+        return chunks, done, error
+
     # -- the read operations -------------------------------------------------------------
 
     def try_read(self, amt: int | None = None) -> Any:

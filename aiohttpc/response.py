@@ -252,20 +252,7 @@ class HTTPResponse:
 
     def take_available(self) -> tuple[list[bytes], bool, BaseException | None]:
         """``take_chunks`` without waiting: what has arrived so far."""
-        src = self._source
-        if self._reader.closed:
-            return [], True, None  # closed (or handed over) already: nothing more to give
-        chunks = src.buffer.take_chunks()
-        reader = self._reader
-        if reader.length is not None:
-            reader.length -= sum(map(len, chunks))
-        src.consumed()
-        done = src.done
-        error = src.error
-        if done or error is not None:
-            reader.closed = True
-            src.release(done)
-        return chunks, done, error
+        return self._reader.hand_over()
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self
