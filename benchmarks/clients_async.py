@@ -8,6 +8,8 @@ protocol that writes a canned request and counts the response's bytes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from .server import SMALL
@@ -63,85 +65,82 @@ class Aiohttpc:
         return got
 
 
-class Aiohttp:
+class PooledPeer:
+    """Peers whose client object pools connections: S1-S3 differ only in its size."""
+
+    def _pool(self, size: int) -> Any:
+        """An async context manager giving a client with *size* connections."""
+        raise NotImplementedError
+
+    async def _fetch(self, client: Any, url: str) -> None:
+        raise NotImplementedError
+
+    async def _loop(self, client: Any, url: str, n: int) -> int:
+        for _ in range(n):
+            await self._fetch(client, url)
+        return n
+
+    async def s1(self, port: int, requests: int) -> int:
+        async with self._pool(1) as c:
+            return await self._loop(c, f"http://{HOST}:{port}/small", requests)
+
+    async def s2(self, port: int, requests: int, concurrency: int) -> int:
+        async with self._pool(concurrency) as c:
+            url = f"http://{HOST}:{port}/small"
+            return await gather_split(requests, concurrency, lambda n: self._loop(c, url, n))
+
+    async def s3(self, port: int, connections: int, per_connection: int) -> int:
+        async with self._pool(connections) as c:
+            url = f"http://{HOST}:{port}/small"
+            total = connections * per_connection
+            return await gather_split(total, connections, lambda n: self._loop(c, url, n))
+
+
+class Aiohttp(PooledPeer):
     def __init__(self) -> None:
         import aiohttp
 
         self.aiohttp = aiohttp
 
-    def _session(self, limit: int) -> Any:
-        connector = self.aiohttp.TCPConnector(limit=limit, limit_per_host=limit)
+    def _pool(self, size: int) -> Any:
+        connector = self.aiohttp.TCPConnector(limit=size, limit_per_host=size)
         return self.aiohttp.ClientSession(connector=connector)
 
-    async def _loop(self, session: Any, url: str, n: int) -> int:
-        for _ in range(n):
-            async with session.get(url) as r:
-                await r.read()
-        return n
-
-    async def s1(self, port: int, requests: int) -> int:
-        async with self._session(1) as s:
-            return await self._loop(s, f"http://{HOST}:{port}/small", requests)
-
-    async def s2(self, port: int, requests: int, concurrency: int) -> int:
-        async with self._session(concurrency) as s:
-            url = f"http://{HOST}:{port}/small"
-            return await gather_split(requests, concurrency, lambda n: self._loop(s, url, n))
-
-    async def s3(self, port: int, connections: int, per_connection: int) -> int:
-        async with self._session(connections) as s:
-            url = f"http://{HOST}:{port}/small"
-            total = connections * per_connection
-            return await gather_split(total, connections, lambda n: self._loop(s, url, n))
+    async def _fetch(self, client: Any, url: str) -> None:
+        async with client.get(url) as r:
+            await r.read()
 
     async def s4(self, port: int, size: int) -> int:
-        async with self._session(1) as s, s.get(f"http://{HOST}:{port}/large?size={size}") as r:
+        async with self._pool(1) as s, s.get(f"http://{HOST}:{port}/large?size={size}") as r:
             total = 0
             async for chunk in r.content.iter_chunked(PIECE):
                 total += len(chunk)
             return total
 
     async def s5(self, port: int, path: str, size: int) -> int:
-        async with self._session(1) as s:
+        async with self._pool(1) as s:
             with open(path, "rb") as f:
                 url = f"http://{HOST}:{port}/sink"
                 async with s.post(url, data=f, headers={"Content-Length": str(size)}) as r:
                     return int(await r.read())
 
 
-class HttpxAsync:
+class HttpxAsync(PooledPeer):
     def __init__(self) -> None:
         import httpx
 
         self.httpx = httpx
 
-    def _client(self, size: int) -> Any:
+    def _pool(self, size: int) -> Any:
         limits = self.httpx.Limits(max_connections=size, max_keepalive_connections=size)
         return self.httpx.AsyncClient(limits=limits)
 
-    async def _loop(self, c: Any, url: str, n: int) -> int:
-        for _ in range(n):
-            (await c.get(url)).content  # noqa: B018
-        return n
-
-    async def s1(self, port: int, requests: int) -> int:
-        async with self._client(1) as c:
-            return await self._loop(c, f"http://{HOST}:{port}/small", requests)
-
-    async def s2(self, port: int, requests: int, concurrency: int) -> int:
-        async with self._client(concurrency) as c:
-            url = f"http://{HOST}:{port}/small"
-            return await gather_split(requests, concurrency, lambda n: self._loop(c, url, n))
-
-    async def s3(self, port: int, connections: int, per_connection: int) -> int:
-        async with self._client(connections) as c:
-            url = f"http://{HOST}:{port}/small"
-            total = connections * per_connection
-            return await gather_split(total, connections, lambda n: self._loop(c, url, n))
+    async def _fetch(self, client: Any, url: str) -> None:
+        (await client.get(url)).content  # noqa: B018 - read the body
 
     async def s4(self, port: int, size: int) -> int:
         async with (
-            self._client(1) as c,
+            self._pool(1) as c,
             c.stream("GET", f"http://{HOST}:{port}/large?size={size}") as r,
         ):
             total = 0
@@ -150,7 +149,7 @@ class HttpxAsync:
             return total
 
 
-class Aiosonic:
+class Aiosonic(PooledPeer):
     def __init__(self) -> None:
         import aiosonic
         from aiosonic.pools import PoolConfig
@@ -158,36 +157,20 @@ class Aiosonic:
         self.aiosonic = aiosonic
         self.PoolConfig = PoolConfig
 
-    def _client(self, size: int) -> Any:
+    @contextlib.asynccontextmanager
+    async def _pool(self, size: int) -> AsyncIterator[Any]:
         config = self.PoolConfig(size=size, max_conn_requests=None)
         connector = self.aiosonic.TCPConnector(pool_configs={":default": config})
-        return self.aiosonic.HTTPClient(connector=connector)
+        yield self.aiosonic.HTTPClient(connector=connector)
 
-    async def _loop(self, c: Any, url: str, n: int) -> int:
-        for _ in range(n):
-            await (await c.get(url)).content()
-        return n
-
-    async def s1(self, port: int, requests: int) -> int:
-        c = self._client(1)
-        return await self._loop(c, f"http://{HOST}:{port}/small", requests)
-
-    async def s2(self, port: int, requests: int, concurrency: int) -> int:
-        c = self._client(concurrency)
-        url = f"http://{HOST}:{port}/small"
-        return await gather_split(requests, concurrency, lambda n: self._loop(c, url, n))
-
-    async def s3(self, port: int, connections: int, per_connection: int) -> int:
-        c = self._client(connections)
-        url = f"http://{HOST}:{port}/small"
-        total = connections * per_connection
-        return await gather_split(total, connections, lambda n: self._loop(c, url, n))
+    async def _fetch(self, client: Any, url: str) -> None:
+        await (await client.get(url)).content()
 
     async def s4(self, port: int, size: int) -> int:
         # read_chunks() did not finish on a Content-Length body here: read it whole
-        c = self._client(1)
-        r = await c.get(f"http://{HOST}:{port}/large?size={size}")
-        return len(await r.content())
+        async with self._pool(1) as c:
+            r = await c.get(f"http://{HOST}:{port}/large?size={size}")
+            return len(await r.content())
 
 
 class _FloorProtocol(asyncio.Protocol):
