@@ -446,7 +446,9 @@ class HTTPConnection:
         hand to ``write_rest`` on the loop before anything else is written.
         """
         p = self._protocol
-        if p is None or not p.usable or not self._small(out):
+        # Only on an idle connection: no response is being parsed on the loop's thread
+        # while this thread starts expecting the next one.
+        if p is None or not p.usable or not p.idle or not self._small(out):
             return None
         fd = p.direct_fd()
         if fd is None:
