@@ -463,7 +463,7 @@ class HTTPConnection:
     def write_rest(self, data: bytes) -> None:
         """On the loop: write what ``write_direct`` could not."""
         p = self._protocol
-        if p is not None and p.transport is not None:
+        if p is not None and p.usable:  # else the wait for the response meets the loss
             p.write(data)
 
     def _announce(self, p: HTTPProtocol, out: Outgoing) -> bytes:

@@ -105,7 +105,9 @@ class BodyReader:
             return type(err)(partial, expected)
         return err
 
-    def _stopped(self) -> bool:
+    @property
+    def stopped(self) -> bool:
+        """Nothing more will arrive: the body is complete or has failed."""
         src = self.source
         return src.done or src.error is not None
 
@@ -141,7 +143,7 @@ class BodyReader:
         if amt is not None and amt >= 0:
             if self.length is not None and amt > self.length:
                 amt = self.length
-            if buf.size < amt and not self._stopped():
+            if buf.size < amt and not self.stopped:
                 return self._need(amt)
             data = buf.take(amt)
             if len(data) < amt:
@@ -155,7 +157,7 @@ class BodyReader:
                     self._finish(err is None)
                     return b""
             return self._took(data)
-        if not self._stopped():
+        if not self.stopped:
             return self._need(-1)
         data = buf.take()
         exc = self._failure(data)
@@ -172,7 +174,7 @@ class BodyReader:
         buf = self.source.buffer
         if buf:
             return self._took(buf.take_chunk(n))
-        if not self._stopped():
+        if not self.stopped:
             return self._need(1)
         exc = self._failure(b"")
         if exc is not None:
@@ -185,7 +187,7 @@ class BodyReader:
         if self.closed:
             return b""
         buf = self.source.buffer
-        if not buf and not self._stopped():
+        if not buf and not self.stopped:
             return self._need(1)
         return buf.peek(n if n > 0 else -1)
 
@@ -197,7 +199,7 @@ class BodyReader:
         k = buf.line_length(limit)
         if k >= 0:
             return self._took(buf.take(k))
-        if not self._stopped():
+        if not self.stopped:
             return self._need(buf.size + 1)
         data = buf.take(limit)
         exc = self._failure(data)

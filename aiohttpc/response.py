@@ -241,13 +241,9 @@ class HTTPResponse:
         return self.take_available()
 
     async def _wait_for(self, want: int) -> None:
-        src = self._source
-        buf = src.buffer
-        while (
-            not self._reader.closed
-            and (want < 0 or buf.size < want)
-            and not (src.done or src.error is not None)
-        ):
+        reader = self._reader
+        buf = self._source.buffer
+        while not reader.closed and (want < 0 or buf.size < want) and not reader.stopped:
             await self._more(want)
 
     def take_available(self) -> tuple[list[bytes], bool, BaseException | None]:
@@ -263,7 +259,7 @@ class HTTPResponse:
             raise StopAsyncIteration
         return data
 
-    async def save(self, path: str, *, chunk_size: int = 1 << 20) -> int:
+    async def save(self, path: str) -> int:
         """Stream the rest of the body into the file at *path*; returns bytes written."""
         import aiofiles
 

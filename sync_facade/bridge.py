@@ -154,8 +154,10 @@ class Bridge:
     def in_loop_thread(self) -> bool:
         return threading.get_ident() == self._ident
 
-    def _check_thread(self) -> None:
-        if threading.get_ident() == self._ident:
+    def _check_thread(self, coro: Coroutine[Any, Any, Any] | None = None) -> None:
+        if self.in_loop_thread():
+            if coro is not None:
+                coro.close()  # never started: no "was never awaited" warning
             raise RuntimeError(
                 "sync_facade: a blocking call was made from the bridge's own event-loop "
                 "thread; use the aiohttpc API there"
@@ -171,9 +173,7 @@ class Bridge:
         If the wait is interrupted (KeyboardInterrupt), the coroutine is cancelled and
         *on_interrupt* runs on the loop thread before the interruption propagates.
         """
-        if threading.get_ident() == self._ident:
-            coro.close()
-            self._check_thread()
+        self._check_thread(coro)
         loop = self.loop
         call = Call(coro, loop)
         lock = call._lock = threading.Lock()

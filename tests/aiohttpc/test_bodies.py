@@ -236,3 +236,23 @@ async def test_bytesio_body_is_streamed():
     body = io.BytesIO(b"in memory")
     ours, c = await our_wire("POST", body)
     assert decoded_body(ours) == b"in memory" and c.last_body_path == "copy"
+
+
+def body_without_continue(conn: Conn) -> None:
+    """A server that ignores Expect: it never sends 100 and just reads the body."""
+    head = conn.read_until(b"\r\n\r\n")
+    assert head is not None
+    body = conn.read_body(head)
+    conn.send(response(body=b"got " + body))
+    conn.drain_to_eof(2.0)
+
+
+async def test_expect_continue_sends_body_when_server_never_answers_100():
+    with ScriptedServer(body_without_continue) as srv:
+        async with aiohttpc.HTTPConnection("127.0.0.1", srv.port, timeout=5) as c:
+            t0 = asyncio.get_running_loop().time()
+            await c.request("PUT", "/", body=b"payload", headers={"Expect": "100-continue"})
+            r = await c.getresponse()
+            assert (r.status, await r.read()) == (200, b"got payload")
+            waited = asyncio.get_running_loop().time() - t0
+    assert 0.9 <= waited < 4  # the body waited for the 100 that never came, then went
