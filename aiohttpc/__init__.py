@@ -6,15 +6,23 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from .client import Client
+from .client_response import HTTPStatusError, Request, Response
 from .connection import HTTPConnection
+from .crawl import CrawlResult, crawl
+from .decoding import DecodedTooLarge, DecodingError
 from .errors import *  # noqa: F403 - the exception classes are part of the API
 from .errors import __all__ as _errors_all
 from .headers import Headers, HTTPMessage, parse_headers
 from .https import HTTPSConnection
+from .pool import Pool
+from .redirects import TooManyRedirects
 from .response import HTTPResponse
 from .status import *  # noqa: F403
 from .status import HTTP_PORT, HTTPS_PORT, responses
 from .status import __all__ as _status_all
+from .timeouts import PoolTimeout, Timeout, TotalTimeout
+from .tracing import Hooks, Trace
 
 __version__ = "0.1.0.dev0"
 
@@ -38,6 +46,21 @@ def run(main: Coroutine[Any, Any, T], *, debug: bool | None = None) -> T:
 
 __all__ = [
     "HTTPS_PORT",
+    "Client",
+    "CrawlResult",
+    "DecodedTooLarge",
+    "DecodingError",
+    "HTTPStatusError",
+    "Hooks",
+    "Pool",
+    "PoolTimeout",
+    "Request",
+    "Response",
+    "Timeout",
+    "TooManyRedirects",
+    "TotalTimeout",
+    "Trace",
+    "crawl",
     "HTTP_PORT",
     "HTTPConnection",
     "HTTPMessage",

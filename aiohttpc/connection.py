@@ -458,6 +458,7 @@ class HTTPConnection:
             n = os.write(fd, data)
         except OSError:
             n = 0  # the transport's own write will meet (and report) the error
+        p.bytes_sent += n
         return data[n:]
 
     def write_rest(self, data: bytes) -> None:

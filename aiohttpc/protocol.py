@@ -84,6 +84,8 @@ class HTTPProtocol(asyncio.Protocol):
         self._high = high_water
         self._low = low_water
         self._want = 0
+        self.bytes_sent = 0  # written to the transport, for tracing
+        self.bytes_received = 0
 
     def __repr__(self) -> str:
         state = "lost" if self.lost else "open" if self.transport else "new"
@@ -228,10 +230,12 @@ class HTTPProtocol(asyncio.Protocol):
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         assert self.transport is not None
+        self.bytes_sent += len(data)
         self.transport.write(data)
 
     def writelines(self, parts: list[Any]) -> None:
         assert self.transport is not None
+        self.bytes_sent += sum(map(len, parts))
         self.transport.writelines(parts)
 
     # -- asyncio.Protocol ----------------------------------------------------------------
@@ -240,6 +244,7 @@ class HTTPProtocol(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
+        self.bytes_received += len(data)
         try:
             self.parser.feed(data)
         except HTTPException as exc:

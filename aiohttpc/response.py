@@ -71,7 +71,7 @@ class HTTPResponse:
         self.view: Any = None
         self._method = method
         self._url = url
-        self._timeout = timeout
+        self.timeout = timeout  # each wait for body bytes; may be changed between reads
         self.debuglevel = debuglevel
         self.status = self.code = head.status
         self.reason = head.reason
@@ -188,7 +188,7 @@ class HTTPResponse:
         p = self._p
         p.demand(want)
         try:
-            await p.wait(self._timeout)
+            await p.wait(self.timeout)
         except BaseException:
             self._reader.abort()
             raise

@@ -141,6 +141,7 @@ async def sendfile(p: HTTPProtocol, f: Any, chunked: bool, timeout: float | None
         )
         task = asyncio.ensure_future(job)
     sent = await bounded(task, limit)
+    p.bytes_sent += sent
     if sent != count:
         raise OSError(f"file changed while sending: sent {sent} of {count} bytes")
     if not isinstance(loop, asyncio.BaseEventLoop):

@@ -1,0 +1,237 @@
+"""The high-level client's ``Request`` and ``Response``: decoded bodies, text and JSON,
+streaming, and giving the connection back to the pool when the body is done."""
+
+from __future__ import annotations
+
+import codecs
+import json as jsonlib
+import os
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from .decoding import Decoder
+from .errors import HTTPException
+from .headers import Headers
+from .response import HTTPResponse
+from .timeouts import Deadline
+from .tracing import Hooks, Trace, fire
+
+READ_BLOCK = 1 << 18
+
+
+class HTTPStatusError(HTTPException):
+    """``raise_for_status()`` on a 4xx or 5xx response; ``response`` is attached."""
+
+    def __init__(self, message: str, response: Response) -> None:
+        super().__init__(message)
+        self.response = response
+
+
+class Request:
+    """What is about to be sent; the ``request`` hook may change ``headers``."""
+
+    __slots__ = ("headers", "method", "url")
+
+    def __init__(self, method: str, url: str, headers: dict[str, str]) -> None:
+        self.method = method
+        self.url = url
+        self.headers = headers
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.url}>"
+
+
+class Response:
+    """A response whose head has arrived; the body is read with the async methods.
+
+    ``read()``/``text()``/``json()`` give the whole (decoded) body; ``iter_bytes()``
+    streams it decoded and ``iter_raw()`` as sent. The connection goes back to the
+    pool once the body was read to the end, and is closed by ``aclose()`` before that.
+    """
+
+    def __init__(
+        self,
+        request: Request,
+        core: HTTPResponse,
+        finish: Callable[[bool], None],
+        trace: Trace,
+        *,
+        decoder: Decoder | None,
+        deadline: Deadline,
+        read_timeout: float | None,
+        hooks: Hooks,
+        bytes_received: Callable[[], int],
+    ) -> None:
+        self.request = request
+        self.status: int = core.status
+        self.reason: str = core.reason
+        self.http_version = "HTTP/1.1" if core.version == 11 else "HTTP/1.0"
+        self.url = request.url
+        self.history: list[Response] = []
+        self.trace = trace
+        self._core = core
+        self._finish_cb: Callable[[bool], None] | None = finish
+        self._decoder = decoder
+        self._deadline = deadline
+        self._read_timeout = read_timeout
+        self._hooks = hooks
+        self._received = bytes_received
+        self._content: bytes | None = None
+        self._consumed = False
+
+    def __repr__(self) -> str:
+        return f"<Response [{self.status} {self.reason}] {self.url}>"
+
+    @property
+    def headers(self) -> Headers:
+        """Case-insensitive header list: ``headers.get(name)``, ``get_all``, ``items()``."""
+        return self._core.header_list
+
+    @property
+    def is_closed(self) -> bool:
+        return self._finish_cb is None
+
+    @property
+    def content(self) -> bytes:
+        """The body, once ``read()`` (or ``text()``/``json()``) has read it."""
+        if self._content is None:
+            raise RuntimeError("the body has not been read: await response.read() first")
+        return self._content
+
+    @property
+    def encoding(self) -> str:
+        """The charset from Content-Type, else UTF-8."""
+        ctype = self.headers.get("content-type") or ""
+        for param in ctype.split(";")[1:]:
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "charset" and value:
+                try:
+                    return codecs.lookup(value.strip().strip('"')).name
+                except LookupError:
+                    break
+        return "utf-8"
+
+    def raise_for_status(self) -> Response:
+        """``HTTPStatusError`` for 4xx and 5xx; returns the response otherwise."""
+        if self.status >= 400:
+            kind = "Client error" if self.status < 500 else "Server error"
+            raise HTTPStatusError(f"{kind} '{self.status} {self.reason}' for {self.url}", self)
+        return self
+
+    # -- the body ------------------------------------------------------------------------
+
+    async def iter_raw(self, chunk_size: int = READ_BLOCK) -> AsyncIterator[bytes]:
+        """The body as it arrives, still content-encoded."""
+        if self._consumed:
+            raise RuntimeError("the body has already been read")
+        self._consumed = True
+        core = self._core
+        try:
+            while True:
+                core.timeout = self._deadline.cap(self._read_timeout)
+                data = await core.read1(chunk_size)
+                if not data:
+                    break
+                yield data
+        except BaseException:
+            self._finish(False)
+            raise
+        await self._complete()
+
+    async def iter_bytes(self, chunk_size: int = READ_BLOCK) -> AsyncIterator[bytes]:
+        """The body decoded (gzip, deflate, ...), in the pieces it arrives in."""
+        decoder = self._decoder
+        if decoder is None or decoder.identity:
+            async for data in self.iter_raw(chunk_size):
+                if decoder is not None:
+                    decoder.decode(data)  # counts toward the size cap
+                yield data
+            return
+        try:
+            async for data in self.iter_raw(chunk_size):
+                out = decoder.decode(data)
+                if out:
+                    yield out
+            tail = decoder.flush()
+        except BaseException:
+            self._finish(False)
+            raise
+        if tail:
+            yield tail
+
+    async def read(self) -> bytes:
+        """The whole decoded body (kept as ``content``)."""
+        if self._content is None:
+            self._content = b"".join([d async for d in self.iter_bytes()])
+        return self._content
+
+    async def text(self, encoding: str | None = None, errors: str = "replace") -> str:
+        return (await self.read()).decode(encoding or self.encoding, errors)
+
+    async def json(self, **kwargs: Any) -> Any:
+        return jsonlib.loads(await self.read(), **kwargs)
+
+    async def save(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        progress: Callable[[int, int | None], Any] | None = None,
+    ) -> int:
+        """Stream the decoded body into *path*; returns the number of bytes written.
+
+        Written to ``<path>.part`` with aiofiles and renamed when complete, so *path*
+        never holds half a body; *progress(done, total)* is called after each block
+        (total is the Content-Length when the body is not content-encoded, else None).
+        """
+        import aiofiles
+        import aiofiles.os
+
+        target = os.fspath(path)
+        partial = target + ".part"
+        length = self.headers.get("content-length")
+        encoded = self.headers.get("content-encoding") not in (None, "identity")
+        total = int(length) if length and length.isdigit() and not encoded else None
+        done = 0
+        try:
+            async with aiofiles.open(partial, "wb") as f:
+                async for block in self.iter_bytes():
+                    await f.write(block)
+                    done += len(block)
+                    if progress is not None:
+                        progress(done, total)
+            await aiofiles.os.replace(partial, target)
+        except BaseException:
+            try:
+                os.unlink(partial)
+            except OSError:
+                pass
+            raise
+        return done
+
+    async def aclose(self) -> None:
+        """Stop reading; a body not read to the end closes the connection."""
+        if self._finish_cb is not None:
+            complete = self._core.isclosed()  # read to its end already (or empty)
+            self._core.close()
+            self._finish(complete)
+
+    async def __aenter__(self) -> Response:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- the end -------------------------------------------------------------------------
+
+    async def _complete(self) -> None:
+        self._finish(True)
+        self.trace.elapsed = time.monotonic() - self.trace.started
+        await fire(self._hooks.done, self)
+
+    def _finish(self, ok: bool) -> None:
+        cb = self._finish_cb
+        if cb is not None:
+            self._finish_cb = None
+            self.trace.bytes_received = self._received()
+            cb(ok)
