@@ -63,8 +63,10 @@ async def crawl(
     At most *concurrency* requests at once and *per_host* per host; *rate* caps
     requests per second per host. The body is read into ``response.content``, or,
     with *process*, left for ``await process(response)`` to stream (say, to disk), its
-    result kept as ``value``. Results come in completion order; leaving the loop
-    early cancels what is still running.
+    result kept as ``value``. Results come in completion order. Leaving the loop
+    early cancels what is still running when the generator is closed: at once inside
+    ``async with contextlib.aclosing(client.crawl(...))``, else when the event loop
+    finalizes it.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")

@@ -128,8 +128,9 @@ PidFile "{prefix}/tinyproxy.pid"
 
 
 @contextlib.contextmanager
-def tinyproxy(workdir: str) -> Iterator[str]:
-    """tinyproxy (HTTP forwarding and CONNECT to any port) on loopback; yields its URL."""
+def tinyproxy(workdir: str, *, auth: tuple[str, str] | None = None) -> Iterator[str]:
+    """tinyproxy (HTTP forwarding and CONNECT to any port) on loopback; yields its URL
+    (with the credentials in it when *auth* makes it ask for Basic auth)."""
     binary = _binary("tinyproxy")
     prefix = os.path.join(workdir, ".tinyproxy")
     os.makedirs(prefix, exist_ok=True)
@@ -141,11 +142,14 @@ def tinyproxy(workdir: str) -> Iterator[str]:
     conf = os.path.join(prefix, "tinyproxy.conf")
     with open(conf, "w") as f:
         f.write(TINYPROXY_CONF.format(port=port, log=log, prefix=prefix))
+        if auth:
+            f.write(f"BasicAuth {auth[0]} {auth[1]}\n")
     proc = subprocess.Popen(
         [binary, "-d", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         _wait_listening(proc, port, log)
-        yield f"http://127.0.0.1:{port}"
+        userinfo = f"{auth[0]}:{auth[1]}@" if auth else ""
+        yield f"http://{userinfo}127.0.0.1:{port}"
     finally:
         _stop(proc)

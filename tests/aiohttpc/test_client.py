@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+import itertools
 import json
 import os
 import socket
@@ -478,7 +479,7 @@ async def test_rate_limit_spaces_requests_per_host() -> None:
             await asyncio.gather(*(c.get(x.url("/r")) for x in (a, b) for _ in range(4)))
         for times in starts.values():
             assert len(times) == 4
-            gaps = [t2 - t1 for t1, t2 in zip(times, times[1:])]
+            gaps = [t2 - t1 for t1, t2 in itertools.pairwise(times)]
             assert min(gaps) >= 0.02  # 1/40 s apart at least (sleeps never end early)
 
 
