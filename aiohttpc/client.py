@@ -72,10 +72,10 @@ class Client:
     per host, bursts of ``burst``) spaces requests out; ``timeout`` is a ``Timeout`` or
     one number. Redirects are followed for GET and HEAD unless ``follow_redirects``
     says otherwise. Proxies come from ``proxy`` or, with ``trust_env``, from
-    ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY``; ``uds`` sends every request over a
-    Unix domain socket. Errors: the core's (``http.client`` classes and ``OSError``),
-    ``TimeoutError`` (``PoolTimeout`` among them), ``TooManyRedirects``,
-    ``DecodingError``/``DecodedTooLarge`` while reading a body.
+    ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` as they are when the client is made;
+    ``uds`` sends every request over a Unix domain socket. Errors: the core's
+    (``http.client`` classes and ``OSError``), ``TimeoutError`` (``PoolTimeout`` among
+    them), ``TooManyRedirects``, ``DecodingError``/``DecodedTooLarge`` while reading a body.
     """
 
     def __init__(
@@ -116,8 +116,7 @@ class Client:
         self.max_decoded_size = max_decoded_size
         self.retries = retries
         self.hooks = Hooks.of(hooks)
-        self._proxy = proxy
-        self._trust_env = trust_env
+        self._proxy = urls.ProxySelector(proxy, trust_env)
         self._uds = uds
         if isinstance(verify, ssl.SSLContext):
             self._ssl = verify
@@ -182,7 +181,7 @@ class Client:
 
     # -- requests ------------------------------------------------------------------------
 
-    async def request(self, method: str, url: str, **kwargs: Any) -> Response:
+    async def request(self, method: str, url: str | urls.URL, **kwargs: Any) -> Response:
         """Send a request and read the whole body (``response.content``)."""
         async with self.stream(method, url, **kwargs) as response:
             await response.read()
@@ -191,7 +190,7 @@ class Client:
     def stream(
         self,
         method: str,
-        url: str,
+        url: str | urls.URL,
         *,
         params: urls.Params = None,
         headers: Mapping[str, str] | None = None,
@@ -296,7 +295,8 @@ class Client:
             follow_redirects = self.follow_redirects
         if follow_redirects is None:
             follow_redirects = method in ("GET", "HEAD")
-        headers = _merge(body.headers, headers)
+        if body.headers:
+            headers = _merge(body.headers, headers)
         history: list[Response] = []
         while True:
             response = await self._exchange(method, url, headers, body, timeout, deadline)
@@ -317,7 +317,7 @@ class Client:
             history.append(response)
             method, url, headers = hop.method, hop.url, hop.headers
             if not hop.keep_body:
-                body = payloads.Payload(None, {}, True)
+                body = payloads.NO_BODY
 
     @staticmethod
     async def _drain(response: Response) -> None:
@@ -331,7 +331,7 @@ class Client:
         await response.aclose()
 
     def _key(self, url: urls.URL) -> tuple[PoolKey, urls.URL | None]:
-        proxy = None if self._uds else urls.proxy_for(url, self._proxy, self._trust_env)
+        proxy = None if self._uds else self._proxy(url)
         proxy_key = None
         if proxy is not None:
             auth = _basic(proxy.username, proxy.password) if proxy.username else None
@@ -351,7 +351,8 @@ class Client:
         if self._rate is not None:
             await self._rate.take(url.host.lower())
         key, proxy = self._key(url)
-        request = Request(method, str(url), dict(headers))
+        hooks = self.hooks
+        request = Request(method, str(url), headers)  # headers: this exchange's own dict
         if url.username is not None and not any(k.lower() == "authorization" for k in headers):
             request.headers["Authorization"] = _basic(url.username, url.password)
         target = url.target
@@ -359,8 +360,9 @@ class Client:
             target = str(url)  # absolute form, to the proxy
             if proxy.username:
                 request.headers["Proxy-Authorization"] = _basic(proxy.username, proxy.password)
-        await fire(self.hooks.request, request)
-        trace = Trace(method, str(url), time.monotonic())
+        if hooks.request:
+            await fire(hooks.request, request)
+        trace = Trace(method, request.url, time.monotonic())
         attempt = 0
         while True:
             t0 = time.monotonic()
@@ -377,7 +379,8 @@ class Client:
                     t1 = time.monotonic()
                     await self._connect(conn, deadline.cap(timeout.connect))
                     trace.connect_time = time.monotonic() - t1
-                await fire(self.hooks.connection, trace)
+                if hooks.connection:
+                    await fire(hooks.connection, trace)
                 p = lease.protocol = conn.protocol
                 assert p is not None
                 sent, received = p.bytes_sent, p.bytes_received
@@ -409,19 +412,20 @@ class Client:
             core,
             self._finisher(lease, core),
             trace,
-            decoder=Decoder(core.getheader("content-encoding"), self.max_decoded_size)
+            decoder=Decoder(core.header_list.get("content-encoding"), self.max_decoded_size)
             if self.decode and method != "HEAD"
             else None,
             deadline=deadline,
             read_timeout=timeout.read,
-            hooks=self.hooks,
+            hooks=hooks,
             bytes_received=lambda: p.bytes_received - received,
         )
-        try:
-            await fire(self.hooks.response, response)
-        except BaseException:
-            await response.aclose()
-            raise
+        if hooks.response:
+            try:
+                await fire(hooks.response, response)
+            except BaseException:
+                await response.aclose()
+                raise
         return response
 
     def _finisher(self, lease: Lease, core: Any) -> Any:
@@ -429,7 +433,7 @@ class Client:
 
         def finish(ok: bool) -> None:
             if ok and core.isclosed():
-                hint = parse_keep_alive(core.getheader("keep-alive"))
+                hint = parse_keep_alive(core.header_list.get("keep-alive"))
                 pool.release(lease, reusable=True, keep_alive=hint)
             else:
                 core.close()

@@ -18,6 +18,7 @@ from .timeouts import Deadline
 from .tracing import Hooks, Trace, fire
 
 READ_BLOCK = 1 << 18
+WHOLE_READ = 1 << 20  # a Content-Length body up to this size is read in one go
 
 
 class HTTPStatusError(HTTPException):
@@ -145,7 +146,7 @@ class Response:
         if decoder is None or decoder.identity:
             async for data in self.iter_raw(chunk_size):
                 if decoder is not None:
-                    decoder.decode(data)  # counts toward the size cap
+                    decoder.count(len(data))
                 yield data
             return
         try:
@@ -162,9 +163,33 @@ class Response:
 
     async def read(self) -> bytes:
         """The whole decoded body (kept as ``content``)."""
-        if self._content is None:
+        if self._content is not None:
+            return self._content
+        left = self._core.length
+        if left is not None and left <= WHOLE_READ and not self._consumed:
+            self._content = await self._read_whole()
+        else:
             self._content = b"".join([d async for d in self.iter_bytes()])
         return self._content
+
+    async def _read_whole(self) -> bytes:
+        """A small Content-Length body in one read: no per-piece iteration."""
+        self._consumed = True
+        core = self._core
+        decoder = self._decoder
+        try:
+            core.timeout = self._deadline.cap(self._read_timeout)
+            data = await core.read()
+            if decoder is not None:
+                if decoder.identity:
+                    decoder.count(len(data))
+                else:
+                    data = decoder.decode(data) + decoder.flush()
+        except BaseException:
+            self._finish(False)
+            raise
+        await self._complete()
+        return data
 
     async def text(self, encoding: str | None = None, errors: str = "replace") -> str:
         return (await self.read()).decode(encoding or self.encoding, errors)
@@ -227,7 +252,8 @@ class Response:
     async def _complete(self) -> None:
         self._finish(True)
         self.trace.elapsed = time.monotonic() - self.trace.started
-        await fire(self._hooks.done, self)
+        if self._hooks.done:
+            await fire(self._hooks.done, self)
 
     def _finish(self, ok: bool) -> None:
         cb = self._finish_cb

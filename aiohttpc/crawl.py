@@ -76,18 +76,18 @@ async def crawl(
     limiter = RateLimiter(rate) if rate else None
     room = lookahead if lookahead is not None else 4 * concurrency
     in_flight: dict[str, int] = {}
-    deferred: dict[str, deque[str]] = {}
+    deferred: dict[str, deque[tuple[str, urlmod.URL]]] = {}
     n_deferred = 0
     ready: deque[str] = deque()  # hosts that may have a deferred URL to start
     done: deque[CrawlResult] = deque()
     tasks: set[asyncio.Task[CrawlResult]] = set()
     wake = asyncio.Event()
 
-    async def fetch(url: str, host: str) -> CrawlResult:
+    async def fetch(url: str, parsed: urlmod.URL) -> CrawlResult:
         try:
             if limiter is not None:
-                await limiter.take(host)
-            async with client.stream(method, url, **kwargs) as response:
+                await limiter.take(parsed.host)
+            async with client.stream(method, parsed, **kwargs) as response:
                 value = await (process(response) if process else response.read())
             return CrawlResult(url, response, None, value if process else None)
         except Exception as exc:
@@ -106,9 +106,10 @@ async def crawl(
             ready.append(host)
         wake.set()
 
-    def start(url: str, host: str) -> None:
+    def start(url: str, parsed: urlmod.URL) -> None:
+        host = parsed.host
         in_flight[host] = in_flight.get(host, 0) + 1
-        task = asyncio.ensure_future(fetch(url, host))
+        task = asyncio.ensure_future(fetch(url, parsed))
         tasks.add(task)
         task.add_done_callback(lambda t: finished(t, host))
 
@@ -123,7 +124,7 @@ async def crawl(
                     host = ready.popleft()
                     queue = deferred.get(host)
                     if queue and not busy(host):
-                        start(queue.popleft(), host)
+                        start(*queue.popleft())
                         n_deferred -= 1
                         if not queue:
                             del deferred[host]
@@ -137,15 +138,15 @@ async def crawl(
                         exhausted = True
                         break
                     try:
-                        host = urlmod.parse(url).host.lower()
+                        parsed = urlmod.parse(url)
                     except Exception as exc:
                         done.append(CrawlResult(url, None, exc))
                         continue
-                    if busy(host):
-                        deferred.setdefault(host, deque()).append(url)
+                    if busy(parsed.host):
+                        deferred.setdefault(parsed.host, deque()).append((url, parsed))
                         n_deferred += 1
                     else:
-                        start(url, host)
+                        start(url, parsed)
             while done:
                 yield done.popleft()
             if exhausted and not tasks and not n_deferred:

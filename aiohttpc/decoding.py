@@ -129,6 +129,12 @@ class Decoder:
     def identity(self) -> bool:
         return not self._steps
 
+    def count(self, n: int) -> None:
+        """Count *n* bytes that needed no decoding toward the cap."""
+        self.size += n
+        if self.size > self.max_size:
+            raise DecodedTooLarge(f"decoded body exceeds {self.max_size} bytes")
+
     def _count(self, pieces: list[bytes]) -> list[bytes]:
         for piece in pieces:
             self.size += len(piece)

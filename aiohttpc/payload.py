@@ -34,6 +34,9 @@ class Payload:
         self.replayable = replayable  # a redirect keeping the method may send it again
 
 
+NO_BODY = Payload(None, {}, True)
+
+
 def _file_length(f: Any) -> int | None:
     span = bodies.file_span(f)
     return None if span is None else span[2]
@@ -47,6 +50,8 @@ def build(
     files: Mapping[str, Any] | None = None,
 ) -> Payload:
     """The payload for one of content=, data= (a mapping: form-encoded), json=, files=."""
+    if content is None and data is None and json is None and files is None:
+        return NO_BODY
     given = [n for n, v in (("content", content), ("json", json)) if v is not None]
     if files is not None:
         given.append("files")
@@ -69,7 +74,7 @@ def build(
 
 def _content(content: Any) -> Payload:
     if content is None:
-        return Payload(None, {}, True)
+        return NO_BODY
     if isinstance(content, str):
         return Payload(content.encode(), {"Content-Type": "text/plain; charset=utf-8"}, True)
     if isinstance(content, pathlib.PurePath):

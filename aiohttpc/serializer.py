@@ -62,8 +62,24 @@ def encode_header_value(value: str | bytes | int) -> bytes:
     return raw
 
 
+# Lines already validated, for headers sent again and again (User-Agent, Accept...).
+_known_lines: dict[tuple[str, str], bytes] = {}
+_KNOWN_MAX = 512  # entries, each a value of at most _KNOWN_VALUE characters
+_KNOWN_VALUE = 256
+
+
 def header_line(name: str | bytes, *values: str | bytes | int) -> bytes:
     """One validated header line (without CRLF); several values fold as the stdlib does."""
+    if len(values) == 1 and type(name) is str and type(value := values[0]) is str:
+        key = (name, value)
+        line = _known_lines.get(key)
+        if line is None:
+            line = encode_header_name(name) + b": " + encode_header_value(value)
+            if len(value) <= _KNOWN_VALUE:
+                if len(_known_lines) >= _KNOWN_MAX:
+                    _known_lines.clear()
+                _known_lines[key] = line
+        return line
     return encode_header_name(name) + b": " + b"\r\n\t".join(map(encode_header_value, values))
 
 

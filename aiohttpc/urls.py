@@ -3,6 +3,7 @@ parameters merged in, and the proxy (if any) chosen from settings or the environ
 
 from __future__ import annotations
 
+import re
 import urllib.request
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
@@ -40,10 +41,28 @@ class URL(NamedTuple):
         return f"{self.scheme}://{self.netloc}{self.target}"
 
 
-def parse(url: str, params: Params = None) -> URL:
+# A URL that needs no quoting, no lower-casing and no userinfo: split at once.
+_PLAIN = re.compile(
+    r"(https?)://([a-z0-9.-]+)(?::([0-9]{1,5}))?"
+    r"(/[A-Za-z0-9/%:@!$&'()*+,;=._~-]*)?(?:\?([A-Za-z0-9/?%:@!$&'()*+,;=._~-]*))?"
+)
+
+
+def parse(url: str | URL, params: Params = None) -> URL:
     """Split an absolute http(s) URL; ``InvalidURL`` for anything else."""
+    if isinstance(url, URL):
+        if not params:
+            return url
+        url = str(url)
     if not isinstance(url, str):
         raise TypeError(f"url must be a str, not {type(url).__name__}")
+    plain = _PLAIN.fullmatch(url)
+    if plain is not None and not params:
+        scheme, host, port_text, path, query = plain.groups()
+        number = DEFAULT_PORTS[scheme] if port_text is None else int(port_text)
+        if number <= 65535 and host.strip("."):
+            path = path or "/"
+            return URL(scheme, host, number, f"{path}?{query}" if query else path, None, None)
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -75,21 +94,44 @@ def join(base: URL, location: str) -> str:
     return urlunsplit(parts._replace(fragment=""))
 
 
-def proxy_for(url: URL, proxy: str | None, trust_env: bool) -> URL | None:
-    """The proxy to use for *url*: *proxy* if given, else ``HTTP(S)_PROXY`` unless
-    ``NO_PROXY`` lists the host (with *trust_env*); None for a direct connection."""
-    if proxy is None and trust_env:
-        proxies = urllib.request.getproxies_environment()
-        chosen = proxies.get(url.scheme)
-        bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
-        if chosen and bypass(url.host, proxies):
-            chosen = None
-        proxy = chosen or None
-    if not proxy:
-        return None
+def _proxy_url(proxy: str) -> URL:
     if "://" not in proxy:
         proxy = "http://" + proxy
     found = parse(proxy)
     if found.scheme != "http":
         raise InvalidURL(f"only http:// proxies are supported, not {proxy!r}")
     return found
+
+
+class ProxySelector:
+    """The proxy a URL goes through: *proxy* if given, else (with *trust_env*)
+    ``HTTP_PROXY``/``HTTPS_PROXY`` unless ``NO_PROXY`` lists the host; None: direct.
+
+    The environment is read once, when the selector is made; answers are cached per
+    scheme and host.
+    """
+
+    MAX_CACHED = 10_000
+
+    def __init__(self, proxy: str | None, trust_env: bool) -> None:
+        self._fixed = _proxy_url(proxy) if proxy else None
+        self._env: dict[str, str] = {}
+        if proxy is None and trust_env:
+            self._env = urllib.request.getproxies_environment()
+        self._cache: dict[tuple[str, str], URL | None] = {}
+
+    def __call__(self, url: URL) -> URL | None:
+        if self._fixed is not None or not self._env:
+            return self._fixed
+        key = (url.scheme, url.host)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        chosen = self._env.get(url.scheme)
+        bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+        found = None if not chosen or bypass(url.host, self._env) else _proxy_url(chosen)
+        if len(self._cache) >= self.MAX_CACHED:
+            self._cache.clear()
+        self._cache[key] = found
+        return found

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from .server import SMALL
+from .server import SMALL, vhost
 
 HOST = "127.0.0.1"
 PIECE = 1 << 20
@@ -22,6 +22,29 @@ SMALL_RESPONSE = len(SMALL)
 async def gather_split(total: int, tasks: int, work: Any) -> int:
     shares = [total // tasks + (1 if i < total % tasks else 0) for i in range(tasks)]
     return sum(await asyncio.gather(*(work(n) for n in shares if n)))
+
+
+def crawl_urls(port: int, urls: int, hosts: int) -> Iterator[str]:
+    """S6's URL list, the hosts interleaved: /small on 127.0.0.1 .. 127.0.0.<hosts>."""
+    for i in range(urls):
+        yield f"http://{vhost(i % hosts)}:{port}/small?i={i}"
+
+
+async def crawl_workers(fetch: Any, urls: Iterator[str], concurrency: int) -> int:
+    """*concurrency* tasks taking URLs from one iterator: the usual crawl with a peer."""
+    ok = 0
+
+    async def worker() -> None:
+        nonlocal ok
+        for url in urls:
+            try:
+                await fetch(url)
+            except Exception:
+                continue
+            ok += 1
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return ok
 
 
 class Aiohttpc:
@@ -55,6 +78,15 @@ class Aiohttpc:
             total += len(chunk)
         await conn.close()
         return total
+
+    async def s6(self, port: int, urls: int, hosts: int, concurrency: int) -> int:
+        per_host = max(1, concurrency // hosts)
+        ok = 0
+        async with self.aiohttpc.Client(limit=concurrency, limit_per_host=per_host) as c:
+            source = crawl_urls(port, urls, hosts)
+            async for r in c.crawl(source, concurrency=concurrency, per_host=per_host):
+                ok += r.ok
+        return ok
 
     async def s5(self, port: int, path: str, size: int) -> int:
         conn = self.aiohttpc.HTTPConnection(HOST, port)
@@ -117,6 +149,14 @@ class Aiohttp(PooledPeer):
                 total += len(chunk)
             return total
 
+    async def s6(self, port: int, urls: int, hosts: int, concurrency: int) -> int:
+        per_host = max(1, concurrency // hosts)
+        connector = self.aiohttp.TCPConnector(limit=concurrency, limit_per_host=per_host)
+        async with self.aiohttp.ClientSession(connector=connector) as c:
+            return await crawl_workers(
+                lambda url: self._fetch(c, url), crawl_urls(port, urls, hosts), concurrency
+            )
+
     async def s5(self, port: int, path: str, size: int) -> int:
         async with self._pool(1) as s:
             with open(path, "rb") as f:
@@ -165,6 +205,13 @@ class Aiosonic(PooledPeer):
 
     async def _fetch(self, client: Any, url: str) -> None:
         await (await client.get(url)).content()
+
+    async def s6(self, port: int, urls: int, hosts: int, concurrency: int) -> int:
+        # aiosonic keeps one pool per host: its size is the per-host limit
+        async with self._pool(max(1, concurrency // hosts)) as c:
+            return await crawl_workers(
+                lambda url: self._fetch(c, url), crawl_urls(port, urls, hosts), concurrency
+            )
 
     async def s4(self, port: int, size: int) -> int:
         # read_chunks() did not finish on a Content-Length body here: read it whole

@@ -15,6 +15,8 @@ import tempfile
 import time
 from typing import Any
 
+from .server import VHOSTS, vhost
+
 _WRK_CONNS = {"S1": 1, "S2": 64, "S3": 1000}
 _WRK_SECONDS = 5
 _WRK_SECONDS_QUICK = 2
@@ -88,7 +90,7 @@ http {{
     uwsgi_temp_path {root}/uwsgi;
     scgi_temp_path {root}/scgi;
     server {{
-        listen 127.0.0.1:{port} backlog=4096;
+        {listen}
         root {root};
         location = /small {{ default_type text/plain; return 200 "Hello, World!"; }}
         location = /large {{
@@ -120,7 +122,10 @@ def nginx_server(cpu: int | None, sizes: tuple[int, ...] = (64 << 20, 256 << 20)
         port = s.getsockname()[1]
     conf = os.path.join(root, "nginx.conf")
     with open(conf, "w") as f:
-        f.write(CONF.format(root=root, port=port))
+        listen = "\n        ".join(
+            f"listen {vhost(i)}:{port}{' backlog=4096' if i == 0 else ''};" for i in range(VHOSTS)
+        )
+        f.write(CONF.format(root=root, listen=listen))
     proc = subprocess.Popen(
         [exe, "-p", root, "-c", conf], preexec_fn=_pinned(cpu), stderr=subprocess.DEVNULL
     )

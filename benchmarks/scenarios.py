@@ -58,5 +58,13 @@ SCENARIOS: dict[str, Scenario] = {
             {"size": 256 << 20},
             {"size": 64 << 20},
         ),
+        Scenario(
+            "S6",
+            "crawl: 10,000 URLs over 100 hosts, 1,000 connections (10 per host)",
+            "req/s",
+            "aiohttp-uvloop",
+            {"urls": 10_000, "hosts": 100, "concurrency": 1000},
+            {"urls": 2_000, "hosts": 20, "concurrency": 200},
+        ),
     ]
 }

@@ -2,8 +2,9 @@
 
 Routes: ``GET /small`` (a 13-byte body), ``GET /large?size=N`` (N bytes, default 256 MiB,
 streamed with back-pressure), ``POST /sink`` (reads every uploaded byte, Content-Length
-or chunked, and answers with the count). Run as ``python -m benchmarks.server``; it
-prints ``PORT <n>`` and serves until stdin closes or it is terminated.
+or chunked, and answers with the count). Besides ``--host`` it listens on the same
+port at 127.0.0.2 .. 127.0.0.100, the crawl scenario's virtual hosts. Run as
+``python -m benchmarks.server``; it prints ``PORT <n>`` and serves until stdin closes.
 """
 
 from __future__ import annotations
@@ -137,13 +138,33 @@ class Handler(asyncio.Protocol):
                 await self.can_write.wait()
 
 
-async def serve(host: str, port: int) -> None:
+VHOSTS = 100  # S6's virtual hosts: 127.0.0.1 .. 127.0.0.100, all on loopback
+
+
+def vhost(i: int) -> str:
+    """The address of virtual host *i* (0-based): each is a different host to a client."""
+    return f"127.0.0.{i + 1}"
+
+
+async def serve(host: str, port: int, vhosts: int) -> None:
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(Handler, host, port, backlog=4096, reuse_address=True)
-    print("PORT", server.sockets[0].getsockname()[1], flush=True)
+    for _attempt in range(10):
+        servers = [await loop.create_server(Handler, host, port, backlog=4096, reuse_address=True)]
+        chosen = servers[0].sockets[0].getsockname()[1]
+        try:
+            for i in range(1, vhosts if host == vhost(0) else 0):
+                servers.append(await loop.create_server(Handler, vhost(i), chosen, backlog=4096))
+            break
+        except OSError:  # that port is taken on another loopback address: try another
+            for server in servers:
+                server.close()
+            if port:
+                raise
+    print("PORT", chosen, flush=True)
     # serve until stdin closes: the parent process going away stops us too
     await loop.run_in_executor(None, sys.stdin.read)
-    server.close()
+    for server in servers:
+        server.close()
 
 
 def main() -> None:
@@ -151,15 +172,16 @@ def main() -> None:
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--cpu", type=int, default=None, help="pin to this CPU")
+    ap.add_argument("--vhosts", type=int, default=VHOSTS, help="also listen on 127.0.0.2..N")
     args = ap.parse_args()
     if args.cpu is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
     try:
         import uvloop
 
-        uvloop.run(serve(args.host, args.port))
+        uvloop.run(serve(args.host, args.port, args.vhosts))
     except ImportError:
-        asyncio.run(serve(args.host, args.port))
+        asyncio.run(serve(args.host, args.port, args.vhosts))
 
 
 if __name__ == "__main__":

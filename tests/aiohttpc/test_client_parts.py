@@ -43,18 +43,20 @@ def test_parse_rejects(bad: str) -> None:
 
 def test_proxy_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     target = urls.parse("http://site.example/")
-    assert urls.proxy_for(target, None, True) is None
+    assert urls.ProxySelector(None, True)(target) is None
     monkeypatch.setenv("http_proxy", "proxy.local:3128")
-    chosen = urls.proxy_for(target, None, True)
+    chosen = urls.ProxySelector(None, True)(target)
     assert chosen is not None and (chosen.host, chosen.port) == ("proxy.local", 3128)
-    assert urls.proxy_for(target, None, False) is None
-    assert urls.proxy_for(urls.parse("https://site.example/"), None, True) is None
-    monkeypatch.setenv("no_proxy", ".example")
-    assert urls.proxy_for(target, None, True) is None
-    explicit = urls.proxy_for(target, "http://u:p@other:8080", True)
+    assert urls.ProxySelector(None, False)(target) is None
+    assert urls.ProxySelector(None, True)(urls.parse("https://site.example/")) is None
+    selector = urls.ProxySelector(None, True)
+    monkeypatch.setenv("no_proxy", ".example")  # read when the selector is made
+    assert selector(target) is not None
+    assert urls.ProxySelector(None, True)(target) is None
+    explicit = urls.ProxySelector("http://u:p@other:8080", True)(target)
     assert explicit is not None and explicit.username == "u" and explicit.port == 8080
     with pytest.raises(InvalidURL):
-        urls.proxy_for(target, "https://tls-proxy:443", True)
+        urls.ProxySelector("https://tls-proxy:443", True)
 
 
 def test_follow_rules() -> None:
