@@ -3,10 +3,12 @@ streaming, and giving the connection back to the pool when the body is done."""
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import json as jsonlib
 import os
 import time
+import warnings
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -80,9 +82,23 @@ class Response:
         self._received = bytes_received
         self._content: bytes | None = None
         self._consumed = False
+        self._loop = asyncio.get_running_loop()
 
     def __repr__(self) -> str:
         return f"<Response [{self.status} {self.reason}] {self.url}>"
+
+    def __del__(self) -> None:
+        # Dropped with its body unread and never closed: its connection still holds a
+        # pool slot. Close it (on the loop) rather than leak the slot for good.
+        finish = getattr(self, "_finish_cb", None)
+        if finish is None:
+            return
+        self._finish_cb = None
+        warnings.warn(f"unclosed {self!r}: close it or use 'async with'", ResourceWarning, 2)
+        try:
+            self._loop.call_soon_threadsafe(finish, False)
+        except RuntimeError:  # the loop is closed: so are its connections
+            pass
 
     @property
     def headers(self) -> Headers:

@@ -308,6 +308,51 @@ async def test_no_retry_once_a_reply_has_started() -> None:
         assert len(s.conns) == 1
 
 
+async def test_body_that_raises_mid_stream_frees_its_slot() -> None:
+    class Broken(Exception):
+        pass
+
+    async def body():
+        yield b"first part"
+        raise Broken
+
+    with AppServer() as s:
+        async with Client(limit=1) as c:
+            with pytest.raises(Broken):
+                await c.post(s.url("/echo"), content=body())
+            assert c.pool.stats()["open"] == 0
+            assert (await c.get(s.url("/ok"), timeout=Timeout(pool=1))).status == 200
+
+
+async def test_write_timeout() -> None:
+    def never_reads(conn: Any) -> None:
+        conn.read_until(b"\r\n\r\n")
+        time.sleep(1)
+
+    with ScriptedServer(never_reads) as s:
+        async with Client(timeout=Timeout(write=0.2)) as c:
+            t0 = time.monotonic()
+            with pytest.raises(TimeoutError):
+                await c.post(f"http://127.0.0.1:{s.port}/", content=bytes(64 << 20))
+            assert time.monotonic() - t0 < 1.5
+            assert c.pool.stats()["open"] == 0
+
+
+async def test_a_dropped_response_gives_its_slot_back() -> None:
+    import gc
+
+    with AppServer() as s:
+        async with Client(limit=1) as c:
+            response = await c.stream("GET", s.url("/bytes/100000"))
+            assert lent(c) == 1
+            with pytest.warns(ResourceWarning, match="unclosed"):
+                del response
+                gc.collect()
+            await asyncio.sleep(0)
+            assert c.pool.stats()["open"] == 0
+            assert (await c.get(s.url("/ok"), timeout=Timeout(pool=1))).status == 200
+
+
 # -- streaming and downloads ---------------------------------------------------------
 
 
