@@ -53,7 +53,7 @@ class _Origin:
         self.key = key
         self.idle: dict[Lease, None] = {}  # insertion order: popitem() is the most recent
         self.open = 0
-        self.waiters: deque[asyncio.Future[Lease]] = deque()
+        self.waiters: deque[tuple[int, asyncio.Future[Lease]]] = deque()  # (arrival, fut)
         self.blocked = False  # queued in the pool's list of origins waiting for a slot
 
 
@@ -85,6 +85,7 @@ class Pool:
         self._idle: OrderedDict[Lease, None] = OrderedDict()  # least recently used first
         self._blocked: deque[_Origin] = deque()
         self._open = 0
+        self._arrivals = 0  # numbers waiters in arrival order, across origins
         self._sweeper: asyncio.TimerHandle | None = None
         self._closed = False
         self._closing: set[HTTPProtocol] = set()  # closed by us, maybe not gone yet
@@ -96,7 +97,7 @@ class Pool:
 
     def stats(self) -> dict[str, int]:
         """Counts: open (or opening) connections, idle ones, waiters, origins tracked."""
-        waiting = sum(1 for o in self._origins.values() for w in o.waiters if not w.done())
+        waiting = sum(1 for o in self._origins.values() for _, w in o.waiters if not w.done())
         return {
             "open": self._open,
             "idle": len(self._idle),
@@ -156,15 +157,14 @@ class Pool:
         origin = self._origins.get(key)
         if origin is None:
             origin = self._origins[key] = _Origin(key)
-        while origin.waiters and origin.waiters[0].done():
-            origin.waiters.popleft()
-        if not origin.waiters:  # else wait in line behind those already waiting
+        if _first_live(origin) is None:  # else wait in line behind those already waiting
             lease = self._try(origin, fresh)
             if lease is not None:
                 return lease
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Lease] = loop.create_future()
-        origin.waiters.append(fut)
+        self._arrivals += 1
+        origin.waiters.append((self._arrivals, fut))
         if not origin.blocked and self._blocked_by_total(origin):
             origin.blocked = True
             self._blocked.append(origin)
@@ -185,24 +185,20 @@ class Pool:
         return self.limit_per_host is None or origin.open < self.limit_per_host
 
     def _drop_waiter(self, origin: _Origin) -> None:
-        while origin.waiters and origin.waiters[0].done():
-            origin.waiters.popleft()
+        _first_live(origin)
         self._forget(origin)
 
     def _serve(self, origin: _Origin) -> bool:
         """Give *origin*'s first live waiter a lease if the rules allow; True if served."""
-        while origin.waiters:
-            fut = origin.waiters[0]
-            if fut.done():
-                origin.waiters.popleft()
-                continue
-            lease = self._try(origin, False)
-            if lease is None:
-                return False
-            origin.waiters.popleft()
-            fut.set_result(lease)
-            return True
-        return False
+        first = _first_live(origin)
+        if first is None:
+            return False
+        lease = self._try(origin, False)
+        if lease is None:
+            return False
+        origin.waiters.popleft()
+        first[1].set_result(lease)
+        return True
 
     # -- release -------------------------------------------------------------------------
 
@@ -217,12 +213,12 @@ class Pool:
         origin = lease._origin
         lease.uses += 1
         ok = reusable and lease.conn.connected and not self._closed
-        while origin.waiters and origin.waiters[0].done():
-            origin.waiters.popleft()
-        decision = release(len(origin.waiters), self._has_blocked(), ok)
+        own = _first_live(origin)
+        other = self._first_blocked(origin)
+        decision = release(None if own is None else own[0], None if other is None else other[1], ok)
         if decision is Release.HAND_OVER:
             lease.reused = True
-            origin.waiters.popleft().set_result(lease)
+            origin.waiters.popleft()[1].set_result(lease)
             return
         if decision is Release.KEEP:
             expiry = keep_alive_for(self.keepalive_expiry, keep_alive)
@@ -261,36 +257,45 @@ class Pool:
         self._open -= 1
         self._freed(origin)
 
-    def _has_blocked(self) -> bool:
+    def _first_blocked(self, besides: _Origin) -> tuple[_Origin, int] | None:
+        """The first origin (not *besides*) waiting for a slot under the total limit, and
+        the arrival number of its first waiter. Stale entries are dropped on the way."""
         blocked = self._blocked
-        while blocked:
-            origin = blocked[0]
-            if _live(origin.waiters):
-                return True
-            blocked.popleft()
-            origin.blocked = False
-            self._forget(origin)
-        return False
+        i = 0
+        while i < len(blocked) and i < 2:
+            origin = blocked[i]
+            first = _first_live(origin)
+            if first is None or not self._blocked_by_total(origin):
+                # nobody waits any more, or its own per-host limit binds: its releases serve it
+                del blocked[i]
+                origin.blocked = False
+                self._forget(origin)
+                continue
+            if origin is not besides:
+                return origin, first[0]
+            i += 1
+        return None
 
     def _freed(self, origin: _Origin) -> None:
-        """A slot of *origin* was freed: its own waiter first, else one blocked elsewhere."""
+        """A slot of *origin* was freed: it goes to the longest-waiting of *origin*'s first
+        waiter and the first origin waiting for a slot under the total limit."""
         if self._closed:
             self._forget(origin)
             return
-        if not self._serve(origin):
-            while self._has_blocked():
-                other = self._blocked[0]
-                waiting_on_total = self._blocked_by_total(other)
-                if waiting_on_total:
-                    self._serve(other)
-                if not waiting_on_total or not _live(other.waiters):
-                    # served, or bound by its own per-host limit: its releases serve it
-                    self._blocked.popleft()
-                    other.blocked = False
-                    self._forget(other)
-                    if not waiting_on_total:
-                        continue
-                break
+        own = _first_live(origin)
+        other = self._first_blocked(origin)
+        if own is not None and (other is None or own[0] < other[1]) and self._serve(origin):
+            self._forget(origin)
+            return
+        if other is not None:
+            blocked = other[0]
+            self._serve(blocked)
+            if _first_live(blocked) is None and self._blocked and self._blocked[0] is blocked:
+                self._blocked.popleft()
+                blocked.blocked = False
+                self._forget(blocked)
+        elif own is not None:
+            self._serve(origin)
         self._forget(origin)
 
     def _forget(self, origin: _Origin) -> None:
@@ -346,7 +351,7 @@ class Pool:
             self._unidle(lease)
             self._close(lease)
         for origin in list(self._origins.values()):
-            for w in origin.waiters:
+            for _, w in origin.waiters:
                 if not w.done():
                     w.set_exception(RuntimeError("the pool is closed"))
         closing = [p for p in self._closing if not p.lost]
@@ -355,8 +360,14 @@ class Pool:
             await asyncio.gather(*(p.wait_closed() for p in closing), return_exceptions=True)
 
 
-def _live(waiters: deque[asyncio.Future[Lease]]) -> bool:
-    return any(not w.done() for w in waiters)
+def _first_live(origin: _Origin) -> tuple[int, asyncio.Future[Lease]] | None:
+    """*origin*'s first waiter still waiting (those who gave up are dropped), or None."""
+    waiters = origin.waiters
+    while waiters:
+        if not waiters[0][1].done():
+            return waiters[0]
+        waiters.popleft()
+    return None
 
 
 def _expire(fut: asyncio.Future[Any]) -> None:

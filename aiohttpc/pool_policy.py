@@ -32,7 +32,7 @@ class Grant(Enum):
 
 class Release(Enum):
     HAND_OVER = "hand_over"  # give it to the first waiter of its own origin
-    CLOSE = "close"  # close it: a waiter of another origin needs the slot
+    CLOSE = "close"  # close it (unusable, or an earlier waiter of another origin needs the slot)
     KEEP = "keep"  # keep it idle for reuse
 
 
@@ -49,13 +49,18 @@ def grant(origin: OriginCounts, pool: PoolCounts, *, fresh: bool = False) -> Gra
     return Grant.EVICT_THEN_OPEN if pool.idle else Grant.WAIT
 
 
-def release(origin_waiting: int, others_blocked: bool, reusable: bool) -> Release:
-    """What becomes of a connection its response has finished with."""
+def release(own_waiter: int | None, other_waiter: int | None, reusable: bool) -> Release:
+    """What becomes of a connection its response has finished with.
+
+    *own_waiter*: the arrival number of the first waiter of its own origin;
+    *other_waiter*: that of the first waiter of another origin that waits for a slot
+    under the total limit (None: nobody). The one that came first is served.
+    """
     if not reusable:
         return Release.CLOSE
-    if origin_waiting:
+    if own_waiter is not None and (other_waiter is None or own_waiter < other_waiter):
         return Release.HAND_OVER
-    return Release.CLOSE if others_blocked else Release.KEEP
+    return Release.CLOSE if other_waiter is not None else Release.KEEP
 
 
 def keep_alive_for(pool_expiry: float, hint: float | None) -> float:

@@ -233,6 +233,30 @@ async def test_released_connection_makes_room_for_another_origin() -> None:
         assert pool.stats()["origins"] == 0
 
 
+async def test_waiters_of_different_hosts_are_served_in_arrival_order() -> None:
+    with AppServer() as a, AppServer() as b:
+        pool = Pool(factory_for(a, b), limit=1)
+        held = await pool.acquire(0)
+        await roundtrip(pool, held)
+        held = await pool.acquire(0)
+        order: list[str] = []
+
+        async def wait(key: int, name: str) -> None:
+            lease = await pool.acquire(key, timeout=5)
+            order.append(name)
+            await roundtrip(pool, lease)
+
+        tasks = []
+        for name, key in [("a1", 0), ("b1", 1), ("a2", 0), ("b2", 1), ("a3", 0)]:
+            tasks.append(asyncio.ensure_future(wait(key, name)))
+            await asyncio.sleep(0)  # queued in this order
+        await roundtrip(pool, held)
+        await asyncio.gather(*tasks)
+        # a host with waiters of its own does not keep the slot from an earlier waiter
+        assert order == ["a1", "b1", "a2", "b2", "a3"]
+        await pool.aclose()
+
+
 async def test_aclose_fails_waiters_and_refuses_new_acquires() -> None:
     with AppServer() as s:
         pool = Pool(factory_for(s), limit=1)

@@ -46,18 +46,19 @@ def test_grant(origin: OriginCounts, pool: PoolCounts, fresh: bool, expected: Gr
 
 
 @pytest.mark.parametrize(
-    ("waiting", "blocked", "reusable", "expected"),
+    ("own", "other", "reusable", "expected"),
     [
-        (0, False, True, Release.KEEP),
-        (2, False, True, Release.HAND_OVER),  # a waiter of the same origin gets it as is
-        (2, True, True, Release.HAND_OVER),  # its own origin first
-        (0, True, True, Release.CLOSE),  # another origin waits for a slot
-        (3, False, False, Release.CLOSE),  # never reuse a connection that is not reusable
-        (0, False, False, Release.CLOSE),
+        (None, None, True, Release.KEEP),
+        (7, None, True, Release.HAND_OVER),  # a waiter of the same origin gets it as is
+        (7, 9, True, Release.HAND_OVER),  # it came before the other origin's waiter
+        (9, 7, True, Release.CLOSE),  # the other origin's waiter came first: free the slot
+        (None, 7, True, Release.CLOSE),  # another origin waits for a slot
+        (3, None, False, Release.CLOSE),  # never reuse a connection that is not reusable
+        (None, None, False, Release.CLOSE),
     ],
 )
-def test_release(waiting: int, blocked: bool, reusable: bool, expected: Release) -> None:
-    assert release(waiting, blocked, reusable) is expected
+def test_release(own: int | None, other: int | None, reusable: bool, expected: Release) -> None:
+    assert release(own, other, reusable) is expected
 
 
 @pytest.mark.parametrize(
