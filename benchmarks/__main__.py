@@ -63,6 +63,9 @@ def run_worker(
 ) -> dict[str, Any]:
     if client == "wrk":
         return wrk_run(scenario, port, params, cpu, quick)
+    known = clients_sync if client in clients_sync.NAMES else clients_async
+    if not known.supports(client, scenario):
+        return {"skipped": "not applicable"}  # no process started for nothing
     cmd = [
         sys.executable,
         "-m",

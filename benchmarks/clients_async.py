@@ -282,20 +282,27 @@ class Floor:
         return size
 
 
+CLASSES: dict[str, Any] = {
+    "aiohttpc": Aiohttpc,
+    "aiohttp": Aiohttp,
+    "httpx": HttpxAsync,
+    "aiosonic": Aiosonic,
+    "floor": Floor,
+}
+
+
 def make(name: str) -> tuple[Any, str]:
     """(client, loop kind) for *name*; ImportError when its package is missing."""
     base, _, loop = name.partition("-")
     loop = loop or "uvloop"
-    factories = {
-        "aiohttpc": Aiohttpc,
-        "aiohttp": Aiohttp,
-        "httpx": HttpxAsync,
-        "aiosonic": Aiosonic,
-        "floor": Floor,
-    }
     if base == "httpx":
         loop = "asyncio"
-    return factories[base](), loop
+    return CLASSES[base](), loop
+
+
+def supports(name: str, scenario: str) -> bool:
+    """Whether client *name* has scenario *scenario* (without importing its package)."""
+    return hasattr(CLASSES[name.partition("-")[0]], scenario.lower())
 
 
 NAMES = [

@@ -280,3 +280,9 @@ def make(name: str) -> Any:
 
 
 NAMES = ["stdlib", "stdlib-1MiB", "sync_facade", "urllib3", "requests", "httpx", "pycurl"]
+
+
+def supports(name: str, scenario: str) -> bool:
+    """Whether client *name* has scenario *scenario* (without importing its package)."""
+    classes = {"urllib3": Urllib3, "requests": Requests, "httpx": HttpxSync, "pycurl": PyCurl}
+    return hasattr(classes.get(name, HttpClientLike), scenario.lower())

@@ -60,7 +60,8 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "S6",
-            "crawl: 10,000 URLs over 100 hosts, 1,000 connections (10 per host)",
+            "crawl over loopback hosts: 10,000 URLs, 100 hosts, 1,000 connections"
+            " (quick: 2,000, 20, 200)",
             "req/s",
             "aiohttp-uvloop",
             {"urls": 10_000, "hosts": 100, "concurrency": 1000},
