@@ -22,6 +22,7 @@ from . import urls
 from .client_response import Request, Response
 from .connection import HTTPConnection
 from .decoding import DEFAULT_MAX_DECODED, Decoder, supported
+from .errors import InvalidURL
 from .https import HTTPSConnection
 from .pool import Lease, Pool
 from .pool_policy import parse_keep_alive
@@ -168,6 +169,8 @@ class Client:
         if self._uds is None:
             await conn.connect()
             return
+        if isinstance(conn, HTTPSConnection):
+            raise InvalidURL("https over a Unix domain socket is not supported")
         loop = asyncio.get_running_loop()
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:

@@ -119,7 +119,7 @@ async def crawl(
     exhausted = False
     try:
         while True:
-            while len(tasks) < concurrency:
+            while len(tasks) < concurrency and len(done) < concurrency:
                 while ready:
                     host = ready.popleft()
                     queue = deferred.get(host)
@@ -152,7 +152,7 @@ async def crawl(
             if exhausted and not tasks and not n_deferred:
                 return
             wake.clear()
-            if not done:
+            if tasks and not done:  # no tasks: go on reading the source
                 await wake.wait()
     finally:
         for task in tasks:

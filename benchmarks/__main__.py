@@ -27,6 +27,13 @@ from .scenarios import SCENARIOS
 ALL_CLIENTS = [*clients_sync.NAMES, *clients_async.NAMES, "wrk"]
 RESULTS = Path(__file__).resolve().parent / "results"
 WORKER_TIMEOUT = 180  # seconds for one client on one scenario
+# Scenarios a server cannot measure fairly, and why.
+NOT_ON = {
+    "nginx": {
+        "S5": "nginx answers /sink before it has read the body, so a client that stops "
+        "sending when the answer comes looks arbitrarily fast"
+    }
+}
 
 
 def cpus() -> tuple[int | None, int | None]:
@@ -127,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
             per_server: dict[str, Any] = {"capacity": server_capacity(port, client_cpu, args.quick)}
             for key in scenarios:
                 sc = SCENARIOS[key]
+                if key in NOT_ON.get(server_name, {}):
+                    per_server[key] = {"_skipped": NOT_ON[server_name][key]}
+                    continue
                 params = dict(sc.quick if args.quick else sc.full)
                 if key == "S5":
                     params["path"] = upload_file(tmp, params["size"])

@@ -34,6 +34,9 @@ def markdown(results: dict[str, Any]) -> str:
             if key not in per:
                 continue
             rows = per[key]
+            if "_skipped" in rows:
+                lines += [f"### {key}: {sc.title} — left out: {rows['_skipped']}", ""]
+                continue
             ref = rows.get("_reference")
             lines += [
                 f"### {key}: {sc.title} — ratios to {ref}",
@@ -66,7 +69,7 @@ def chart(results: dict[str, Any], path: Path) -> Path | None:
     except ImportError:
         return None
     server, per = next(iter(results["servers"].items()))
-    keys = [k for k in SCENARIOS if k in per]
+    keys = [k for k in SCENARIOS if k in per and "_skipped" not in per[k]]
     if not keys:
         return None
     fig, axes = plt.subplots(len(keys), 1, figsize=(9, 2.6 * len(keys)), squeeze=False)

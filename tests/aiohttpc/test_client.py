@@ -464,6 +464,16 @@ async def test_unix_domain_socket(tmp_path: Any) -> None:
         assert s.conn_count == 1
 
 
+async def test_https_over_a_unix_socket_is_refused(tmp_path: Any) -> None:
+    path = str(tmp_path / "app.sock")
+    with AppServer(uds=path) as s:
+        async with Client(uds=path) as c:
+            with pytest.raises(InvalidURL):
+                await c.get("https://app.local/echo")  # never sent in clear text
+            assert c.pool.stats()["open"] == 0
+        assert s.seen == []
+
+
 async def test_ipv6_loopback() -> None:
     with AppServer("::1") as s:
         async with Client() as c:

@@ -125,6 +125,24 @@ async def test_process_streams_each_response(tmp_path: Any) -> None:
         assert isinstance(results[s.url("/status/500")].error, HTTPStatusError)
 
 
+async def test_a_run_of_bad_urls_is_yielded_as_it_comes() -> None:
+    pulled = 0
+
+    def source():
+        nonlocal pulled
+        for i in range(10_000):
+            pulled += 1
+            yield f"ftp://bad/{i}"
+
+    async with Client() as c:
+        seen = 0
+        async for r in c.crawl(source(), concurrency=8):
+            seen += 1
+            assert r.error is not None
+            assert pulled - seen <= 8 + 1  # never a growing pile of results
+    assert seen == 10_000
+
+
 async def test_bad_arguments() -> None:
     async with Client() as c:
         with pytest.raises(ValueError):
