@@ -22,6 +22,45 @@ _WRK_SECONDS = 5
 _WRK_SECONDS_QUICK = 2
 
 
+def find_program(name: str) -> str | None:
+    """The path of *name* on PATH or in /usr/sbin, /usr/bin (where Debian puts nginx)."""
+    return shutil.which(name) or next(
+        (p for d in ("/usr/sbin", "/usr/bin") if os.path.exists(p := os.path.join(d, name))),
+        None,
+    )
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on right now (for a server that cannot be told port 0)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def wait_listening(proc: subprocess.Popen[bytes], port: int, timeout: float = 10.0) -> bool:
+    """Wait until *proc* accepts connections on 127.0.0.1:*port*; False if it exits or
+    does not within *timeout* seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
+    """Terminate *proc*, killing it if it has not exited after *timeout* seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout)
+
+
 def _pinned(cpu: int | None) -> Any:
     if cpu is None or not hasattr(os, "sched_setaffinity"):
         return None
@@ -65,12 +104,7 @@ class Nginx:
         self.root = root
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc, 10)
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -105,9 +139,7 @@ http {{
 
 def nginx_server(cpu: int | None, sizes: tuple[int, ...] = (64 << 20, 256 << 20)) -> Nginx | None:
     """Start nginx with the embedded server's routes, or None when it is not installed."""
-    exe = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None
-    )
+    exe = find_program("nginx")
     if exe is None:
         return None
     root = tempfile.mkdtemp(prefix="aiohttpc-nginx-")
@@ -117,9 +149,7 @@ def nginx_server(cpu: int | None, sizes: tuple[int, ...] = (64 << 20, 256 << 20)
         with open(os.path.join(root, f"large-{size}.bin"), "wb") as f:
             for _ in range(size // len(block)):
                 f.write(block)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     conf = os.path.join(root, "nginx.conf")
     with open(conf, "w") as f:
         listen = "\n        ".join(
@@ -129,14 +159,8 @@ def nginx_server(cpu: int | None, sizes: tuple[int, ...] = (64 << 20, 256 << 20)
     proc = subprocess.Popen(
         [exe, "-p", root, "-c", conf], preexec_fn=_pinned(cpu), stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return Nginx(port, proc, root)
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    proc.wait()
+    if wait_listening(proc, port):
+        return Nginx(port, proc, root)
+    stop_process(proc)
     shutil.rmtree(root, ignore_errors=True)
     return None

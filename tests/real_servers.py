@@ -5,54 +5,26 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 
 import pytest
 
-START_TIMEOUT = 10.0
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+from benchmarks.external import find_program, free_port, stop_process, wait_listening
 
 
 def _binary(name: str) -> str:
-    found = shutil.which(name) or next(
-        (p for d in ("/usr/sbin", "/usr/bin") if os.path.exists(p := os.path.join(d, name))),
-        None,
-    )
+    found = find_program(name)
     if found is None:
         pytest.fail(f"{name} is not installed: run the README's test command (it installs it)")
     return found
 
 
-def _wait_listening(proc: subprocess.Popen[bytes], port: int, log: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.02)
-    _stop(proc)
-    with open(log, errors="replace") as f:
-        pytest.fail(f"server did not start on port {port}:\n{f.read()[-2000:]}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+def _started(proc: subprocess.Popen[bytes], port: int, log: str) -> None:
+    if not wait_listening(proc, port):
+        stop_process(proc)
+        with open(log, errors="replace") as f:
+            pytest.fail(f"server did not start on port {port}:\n{f.read()[-2000:]}")
 
 
 NGINX_CONF = """
@@ -109,10 +81,10 @@ def nginx(root: str, *, keepalive: int = 2) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_listening(proc, port, log)
+        _started(proc, port, log)
         yield f"http://127.0.0.1:{port}"
     finally:
-        _stop(proc)
+        stop_process(proc)
 
 
 TINYPROXY_CONF = """
@@ -148,8 +120,8 @@ def tinyproxy(workdir: str, *, auth: tuple[str, str] | None = None) -> Iterator[
         [binary, "-d", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        _wait_listening(proc, port, log)
+        _started(proc, port, log)
         userinfo = f"{auth[0]}:{auth[1]}@" if auth else ""
         yield f"http://{userinfo}127.0.0.1:{port}"
     finally:
-        _stop(proc)
+        stop_process(proc)
