@@ -355,7 +355,7 @@ class Client:
             await self._rate.take(url.host.lower())
         key, proxy = self._key(url)
         hooks = self.hooks
-        request = Request(method, str(url), headers)  # headers: this exchange's own dict
+        request = Request(method, str(url), dict(headers))  # hooks may change this copy
         if url.username is not None and not any(k.lower() == "authorization" for k in headers):
             request.headers["Authorization"] = _basic(url.username, url.password)
         target = url.target

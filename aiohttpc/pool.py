@@ -38,10 +38,6 @@ class Lease:
         # it (Connection: close) is closed with it even after the connection let go
         self.protocol: HTTPProtocol | None = None
 
-    @property
-    def key(self) -> Hashable:
-        return self._origin.key
-
     def __repr__(self) -> str:
         return f"<Lease {self._origin.key!r} {self.state} uses={self.uses}>"
 

@@ -60,8 +60,5 @@ class Deadline:
             raise TotalTimeout("total timeout exceeded")
         return left if limit is None or left < limit else limit
 
-    def expired(self) -> bool:
-        return self.at is not None and time.monotonic() >= self.at
-
 
 __all__ = ["Deadline", "PoolTimeout", "Timeout", "TotalTimeout"]

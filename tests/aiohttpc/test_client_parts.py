@@ -35,6 +35,15 @@ def test_parse(url: str, params: object, expected: tuple[str, str, int, str]) ->
     assert (u.scheme, u.host, u.port, u.target) == expected
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["http://h/", "http://h", "https://a.b-c.example:8443/p/q;x=1?a=%20&b=~", "http://h:80/x?"],
+)
+def test_plain_url_fast_path_agrees_with_the_general_one(url: str) -> None:
+    general = urls.parse("HTTP" + url[4:].replace("://h", "://H", 1))  # not "plain": slow path
+    assert urls.parse(url) == general._replace(host=general.host.lower())
+
+
 @pytest.mark.parametrize("bad", ["ftp://h/", "http://", "http://h:99999/", "http://h:x/", "h/p"])
 def test_parse_rejects(bad: str) -> None:
     with pytest.raises(InvalidURL):
