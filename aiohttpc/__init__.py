@@ -3,26 +3,59 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .client import Client
-from .client_response import HTTPStatusError, Request, Response
 from .connection import HTTPConnection
-from .crawl import CrawlResult, crawl
-from .decoding import DecodedTooLarge, DecodingError
 from .errors import *  # noqa: F403 - the exception classes are part of the API
 from .errors import __all__ as _errors_all
 from .headers import Headers, HTTPMessage, parse_headers
 from .https import HTTPSConnection
-from .pool import Pool
-from .redirects import TooManyRedirects
 from .response import HTTPResponse
 from .status import *  # noqa: F403
 from .status import HTTP_PORT, HTTPS_PORT, responses
 from .status import __all__ as _status_all
-from .timeouts import PoolTimeout, Timeout, TotalTimeout
-from .tracing import Hooks, Trace
+
+if TYPE_CHECKING:
+    from .client import Client
+    from .client_response import HTTPStatusError, Request, Response
+    from .crawl import CrawlResult, crawl
+    from .decoding import DecodedTooLarge, DecodingError
+    from .pool import Pool
+    from .redirects import TooManyRedirects
+    from .timeouts import PoolTimeout, Timeout, TotalTimeout
+    from .tracing import Hooks, Trace
+
+# The high-level client is imported on first use: the core and the blocking façade
+# do not pay for it.
+_LAZY = {
+    "Client": ".client",
+    "CrawlResult": ".crawl",
+    "DecodedTooLarge": ".decoding",
+    "DecodingError": ".decoding",
+    "HTTPStatusError": ".client_response",
+    "Hooks": ".tracing",
+    "Pool": ".pool",
+    "PoolTimeout": ".timeouts",
+    "Request": ".client_response",
+    "Response": ".client_response",
+    "Timeout": ".timeouts",
+    "TooManyRedirects": ".redirects",
+    "TotalTimeout": ".timeouts",
+    "Trace": ".tracing",
+    "crawl": ".crawl",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0.dev0"
 

@@ -17,3 +17,16 @@ async def test_get_keepalive_reuse():
         b"GET /b HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept-Encoding: identity\r\nX-A: 1\r\n\r\n"
         % (srv.port, srv.port)
     )
+
+
+def test_the_core_and_the_facade_do_not_import_the_high_level_client() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sync_facade, aiohttpc; "
+        "assert 'aiohttpc.client' not in sys.modules and 'aiohttpc.pool' not in sys.modules; "
+        "aiohttpc.Client; from aiohttpc import *; assert 'aiohttpc.client' in sys.modules"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
