@@ -226,6 +226,19 @@ class ResponseParser:
         self.trailers = None
         self._reset_head()
 
+    @property
+    def body_left(self) -> int | None:
+        """Bytes of a Content-Length body still to come, when nothing else is pending."""
+        return self._left if self._state == BODY_LENGTH and not self._rest else None
+
+    def skip_body(self, n: int) -> None:
+        """*n* bytes of a Content-Length body were received without ``feed``."""
+        if self._state != BODY_LENGTH or self._rest or not 0 <= n <= self._left:
+            raise RuntimeError(f"cannot skip {n} body bytes (state {self._state})")
+        self._left -= n
+        if not self._left:
+            self._finish()
+
     # -- feeding -------------------------------------------------------------------
 
     def feed(self, data: bytes) -> None:

@@ -81,6 +81,7 @@ class HTTPProtocol(asyncio.Protocol):
         self._closed_waiter: asyncio.Future[None] | None = None
         self._paused_reading = False
         self._paused_writing = False
+        self._direct = False  # a thread reads the body from the socket itself
         self._high = high_water
         self._low = low_water
         self._want = 0
@@ -196,6 +197,8 @@ class HTTPProtocol(asyncio.Protocol):
             self._resume()
 
     def _resume(self) -> None:
+        if self._direct:
+            return
         self._paused_reading = False
         if self.transport is not None and not self.lost:
             self.transport.resume_reading()
@@ -227,6 +230,38 @@ class HTTPProtocol(asyncio.Protocol):
             return None
         sock = t.get_extra_info("socket")
         return None if sock is None else int(sock.fileno())
+
+    def begin_direct(self, min_left: int) -> tuple[int, int] | None:
+        """Stop reading so another thread may read the body's rest off the socket.
+
+        Only for a Content-Length body with at least *min_left* bytes still to come,
+        on plain TCP. Returns (fd, bytes left), or None when that is not possible.
+        """
+        left = self.parser.body_left
+        if left is None or left < min_left or self.error is not None:
+            return None
+        fd = self.direct_fd()
+        if fd is None:
+            return None
+        self._direct = True
+        if not self._paused_reading:
+            self._paused_reading = True
+            self.transport.pause_reading()  # type: ignore[union-attr]
+        return fd, left
+
+    def end_direct(self, received: int, eof: bool) -> None:
+        """The other thread read *received* body bytes (and met the end of stream)."""
+        self._direct = False
+        self.bytes_received += received
+        try:
+            self.parser.skip_body(received)
+            if eof:
+                self.parser.feed_eof()
+        except HTTPException as exc:
+            self._fail(exc)
+        if eof and self.transport is not None:
+            self.transport.close()
+        self.consumed()
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         assert self.transport is not None

@@ -13,6 +13,7 @@ from http.client import HTTPMessage
 from typing import Any
 
 from .buffer import BodyBuffer
+from .direct_read import DirectBody
 from .errors import ResponseNotReady
 from .headers import Headers
 from .parser import ResponseHead
@@ -239,6 +240,37 @@ class HTTPResponse:
         if want:
             await self._wait_for(want)
         return self.take_available()
+
+    def begin_direct(self, min_left: int) -> tuple[list[bytes], DirectBody] | None:
+        """Let a blocking thread read the rest of the body off the socket itself.
+
+        For a Content-Length body with at least *min_left* bytes still to come on plain
+        TCP: the transport stops reading, and what has arrived is handed over with a
+        ``DirectBody`` for the rest; ``end_direct`` must follow. None when not possible.
+        """
+        p = self._p
+        if self._reader.closed or self._source.buffer is not p.buffer:
+            return None
+        started = p.begin_direct(min_left)
+        if started is None:
+            return None
+        fd, left = started
+        try:
+            direct = DirectBody(fd, left, self.timeout)
+        except OSError:
+            p.end_direct(0, False)
+            return None
+        return self._reader.hand_over()[0], direct
+
+    def end_direct(self, direct: DirectBody) -> tuple[bool, BaseException | None]:
+        """The direct read is over: account for it; returns (done, error) of the body."""
+        direct.close()
+        reader = self._reader
+        if reader.length is not None:
+            reader.length -= direct.received
+        self._p.end_direct(direct.received, direct.eof)
+        _, done, error = reader.hand_over()
+        return done, error
 
     async def _wait_for(self, want: int) -> None:
         reader = self._reader

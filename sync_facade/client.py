@@ -20,6 +20,8 @@ import aiohttpc
 from aiohttpc.body import content_length
 from aiohttpc.buffer import BodyBuffer
 from aiohttpc.connection import resolve_timeout, split_hostport
+from aiohttpc.direct_read import SOME as DIRECT_MIN
+from aiohttpc.direct_read import DirectBody
 from aiohttpc.errors import NotConnected
 from aiohttpc.reader import NEED, BodyReader
 from aiohttpc.status import HTTP_PORT, HTTPS_PORT
@@ -33,7 +35,7 @@ _DEFAULT_TIMEOUT: Any = socket._GLOBAL_DEFAULT_TIMEOUT  # type: ignore[attr-defi
 class _LocalSource:
     """The body bytes already handed over to the caller's thread."""
 
-    __slots__ = ("_core", "buffer", "done", "error")
+    __slots__ = ("_core", "buffer", "direct", "done", "error")
 
     def __init__(
         self, core: aiohttpc.HTTPResponse, chunks: list[bytes], done: bool, error: Any
@@ -43,11 +45,16 @@ class _LocalSource:
         self.buffer.extend(chunks)
         self.done = done
         self.error = error
+        self.direct: DirectBody | None = None  # this thread reads the rest itself
 
     def consumed(self) -> None:
         pass  # flow control happens on the loop, as chunks are handed over
 
     def release(self, complete: bool) -> None:
+        direct = self.direct
+        if direct is not None:
+            self.direct = None
+            direct.close()
         if not self.done:
             # The rest of the body is still on the connection: the core closes it, and
             # before the caller goes on, so that its next request opens a new one.
@@ -155,18 +162,39 @@ class HTTPResponse(io.BufferedIOBase):
     # -- body ----------------------------------------------------------------------------
 
     def _fetch(self, want: int) -> None:
-        """One hop: wait on the loop for more of the body and take what has arrived."""
+        """One hop: wait on the loop for more of the body and take what has arrived.
+
+        A large read of a long Content-Length body instead takes the rest of the body
+        over: from then on this thread reads it off the socket, with no hop until its end.
+        """
         src = self._source
         need = -1 if want < 0 else max(1, want - src.buffer.size)
+        if src.direct is not None:
+            self._read_direct(src.direct, need)
+            return
         core = self._core
         try:
-            chunks, done, error = bridge.run(core.take_chunks(need), on_interrupt=core.close)
+            chunks, done, error, direct = bridge.run(_take(core, need), on_interrupt=core.close)
         except BaseException:
             self._reader.abort()
             raise
         src.buffer.extend(chunks)
         src.done = done
         src.error = error
+        src.direct = direct
+
+    def _read_direct(self, direct: DirectBody, need: int) -> None:
+        src = self._source
+        try:
+            data = direct.read(need)
+        except BaseException:
+            src.direct = None
+            self._reader.abort()
+            raise
+        src.buffer.append(data)
+        if direct.finished:
+            src.direct = None
+            src.done, src.error = bridge.call(self._core.end_direct, direct)
 
     def read(self, amt: int | None = None) -> bytes:
         reader = self._reader
@@ -206,6 +234,17 @@ class HTTPResponse(io.BufferedIOBase):
         n = len(data)
         view[:n] = data
         return n
+
+
+async def _take(
+    core: aiohttpc.HTTPResponse, need: int
+) -> tuple[list[bytes], bool, BaseException | None, DirectBody | None]:
+    """On the loop: the rest of a large body to read directly, or what has arrived."""
+    if need < 0 or need >= DIRECT_MIN:
+        started = core.begin_direct(DIRECT_MIN)
+        if started is not None:
+            return started[0], False, None, started[1]
+    return (*await core.take_chunks(need), None)
 
 
 class _SocketView:

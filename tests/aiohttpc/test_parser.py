@@ -345,3 +345,29 @@ def test_same_as_stdlib(data):
 def test_head_same_as_stdlib():
     data = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
     assert ours(data, "HEAD") == stdlib_parse(data, "HEAD")
+
+
+def test_body_bytes_received_elsewhere():
+    sink = Sink()
+    p = ResponseParser(sink)
+    p.expect("GET")
+    p.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab")
+    assert p.body_left == 8
+    with pytest.raises(RuntimeError):
+        p.skip_body(9)  # more than is left
+    p.skip_body(5)
+    assert (p.body_left, sink.complete) == (3, 0)
+    p.feed(b"c")
+    p.skip_body(2)
+    assert (p.body_left, sink.complete, bytes(sink.body)) == (None, 1, b"abc")
+    with pytest.raises(RuntimeError):
+        p.skip_body(0)  # no body is being read
+
+
+def test_body_left_only_for_content_length():
+    p = ResponseParser(Sink())
+    p.expect("GET")
+    p.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhe")
+    assert p.body_left is None
+    with pytest.raises(RuntimeError):
+        p.skip_body(1)

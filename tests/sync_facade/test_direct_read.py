@@ -1,0 +1,264 @@
+"""Large Content-Length bodies read off the socket by the caller's thread.
+
+Each scenario runs with the stdlib and with the façade against the same script and
+the observations are compared; the façade's own guarantees (the connection is closed
+and replaced after an abandoned or failed body, no socket left open) are checked too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import signal
+import threading
+import time
+from typing import Any
+
+import pytest
+
+import sync_facade
+from sync_facade.bridge import bridge
+from tests.servers import Conn, ScriptedServer, per_connection, replies, response
+
+MiB = 1 << 20
+BODY = bytes(range(251)) * (3 * MiB // 251 + 1000)  # ~3 MiB, not a multiple of anything
+SMALL = response(body=b"second")
+BIG = response(body=BODY)
+MODULES = [http.client, sync_facade]
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def both(scenario: Any, *args: Any) -> Any:
+    """The scenario's observations with the stdlib and with the façade, which must agree."""
+    got = [scenario(mod, *args) for mod in MODULES]
+    assert got[1] == got[0]
+    return got[1]
+
+
+def test_reads_in_pieces_then_reuse():
+    def scenario(mod: Any) -> Any:
+        with ScriptedServer(replies(BIG, SMALL)) as srv:
+            conn = mod.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+            conn.request("GET", "/big")
+            r = conn.getresponse()
+            sizes, parts = [], []
+            while data := r.read(MiB):
+                sizes.append(len(data))
+                parts.append(data)
+            closed = r.isclosed()
+            conn.request("GET", "/small")
+            second = conn.getresponse().read()
+            conn.close()
+            return sizes, digest(b"".join(parts)), closed, second, len(srv.conns)
+
+    sizes, body, closed, second, conns = both(scenario)
+    assert body == digest(BODY) and sizes[0] == MiB and closed
+    assert (second, conns) == (b"second", 1)
+
+
+def test_mixed_reads_see_the_same_bytes():
+    def scenario(mod: Any) -> Any:
+        with ScriptedServer(replies(BIG, SMALL)) as srv:
+            conn = mod.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+            conn.request("GET", "/big")
+            r = conn.getresponse()
+            out = [r.read(100), r.read(300_000)]
+            out.append(r.read1(50))
+            out.append(r.readline())
+            out.append(r.read(70_000))
+            buf = bytearray(200_000)
+            n = r.readinto(buf)
+            out.append(bytes(buf[:n]))
+            out.append(r.read())
+            fixed = [len(out[i]) for i in (0, 1, 4, 5)]
+            conn.request("GET", "/small")
+            second = conn.getresponse().read()
+            conn.close()
+            return fixed, digest(b"".join(out)), second, len(srv.conns)
+
+    fixed, body, second, conns = both(scenario)
+    assert fixed == [100, 300_000, 70_000, 200_000] and body == digest(BODY)
+    assert (second, conns) == (b"second", 1)
+
+
+def test_read_all_at_once():
+    def scenario(mod: Any) -> Any:
+        with ScriptedServer(replies(BIG, SMALL)) as srv:
+            conn = mod.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+            conn.request("GET", "/big")
+            r = conn.getresponse()
+            body = r.read()
+            conn.request("GET", "/small")
+            second = conn.getresponse().read()
+            conn.close()
+            return digest(body), second, len(srv.conns)
+
+    assert both(scenario) == (digest(BODY), b"second", 1)
+
+
+def test_request_sent_before_the_body_is_read():
+    # The next response may already be on the socket: the body's reader must stop at
+    # its Content-Length and leave the next response to be parsed. (The stdlib loses
+    # it here: its buffered reader reads ahead into it and is closed with the body.)
+    with ScriptedServer(replies(BIG, SMALL)) as srv:
+        conn = sync_facade.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        conn.request("GET", "/big")
+        r = conn.getresponse()
+        conn.request("GET", "/small")
+        time.sleep(0.1)  # let the second response arrive behind the first
+        parts = []
+        while data := r.read(MiB):
+            parts.append(data)
+        assert digest(b"".join(parts)) == digest(BODY)
+        assert conn.getresponse().read() == b"second"
+        conn.close()
+        assert len(srv.conns) == 1
+
+
+def cut_short(sent: int, *, then_close: bool = True) -> Any:
+    """A handler announcing BODY's length and sending only *sent* bytes of it."""
+
+    def handler(conn: Conn) -> None:
+        conn.read_request()
+        conn.send(BIG[: len(BIG) - len(BODY) + sent])
+        if then_close:
+            conn.close()
+        else:
+            conn.drain_to_eof(3.0)
+
+    return handler
+
+
+def test_body_cut_short_gives_short_reads():
+    def scenario(mod: Any) -> Any:
+        with ScriptedServer(cut_short(700_000)) as srv:
+            conn = mod.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+            conn.request("GET", "/big")
+            r = conn.getresponse()
+            sizes = []
+            while data := r.read(MiB // 4):
+                sizes.append(len(data))
+            conn.close()
+            return sizes, r.isclosed()
+
+    sizes, closed = both(scenario)
+    assert sum(sizes) == 700_000 and closed
+
+
+def test_body_cut_short_read_all_raises_incomplete_read():
+    def scenario(mod: Any) -> Any:
+        with ScriptedServer(cut_short(700_000)) as srv:
+            conn = mod.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+            conn.request("GET", "/big")
+            r = conn.getresponse()
+            first = r.read(100_000)
+            with pytest.raises(http.client.IncompleteRead) as info:
+                r.read()
+            conn.close()
+            err = info.value
+            return len(first), len(err.partial), err.expected, str(err)
+
+    assert both(scenario)[:3] == (100_000, 600_000, len(BODY) - 700_000)
+
+
+def test_timeout_in_the_body_then_a_new_connection():
+    def scenario(mod: Any) -> Any:
+        with ScriptedServer(cut_short(300_000, then_close=False)) as srv:
+            conn = mod.HTTPConnection("127.0.0.1", srv.port, timeout=0.3)
+            conn.request("GET", "/big")
+            r = conn.getresponse()
+            t0 = time.monotonic()
+            with pytest.raises(TimeoutError) as info:
+                while r.read(MiB):
+                    pass
+            took = time.monotonic() - t0
+            r.close()
+            conn.close()
+            return type(info.value), str(info.value), took < 3
+
+    assert both(scenario) == (TimeoutError, "timed out", True)
+
+    # The façade closes the connection; the same object then opens a new one.
+    with ScriptedServer(
+        per_connection(cut_short(300_000, then_close=False), replies(SMALL)), by_index=True
+    ) as srv:
+        conn = sync_facade.HTTPConnection("127.0.0.1", srv.port, timeout=0.3)
+        conn.request("GET", "/big")
+        r = conn.getresponse()
+        with pytest.raises(TimeoutError):
+            r.read()
+        assert r.isclosed()
+        conn.request("GET", "/small")
+        assert conn.getresponse().read() == b"second"
+        conn.close()
+        assert len(srv.conns) == 2
+
+
+def test_abandoned_body_closes_the_connection():
+    with ScriptedServer(per_connection(replies(BIG), replies(SMALL)), by_index=True) as srv:
+        conn = sync_facade.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        conn.request("GET", "/big")
+        r = conn.getresponse()
+        assert r.read(MiB) == BODY[:MiB]
+        assert r._source.direct is not None  # this thread reads the rest itself
+        r.close()
+        assert r._source.direct is None
+        conn.request("GET", "/small")
+        assert conn.getresponse().read() == b"second"
+        conn.close()
+        assert len(srv.conns) == 2
+
+
+def test_small_reads_and_short_bodies_stay_on_the_loop():
+    with ScriptedServer(replies(BIG, response(body=b"x" * 200_000))) as srv:
+        conn = sync_facade.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        conn.request("GET", "/big")
+        r = conn.getresponse()
+        r.read(1000)
+        assert r._source.direct is None  # a small read: the usual hop
+        r.read(MiB)
+        assert r._source.direct is not None
+        assert r.read() == BODY[1000 + MiB :]
+        assert r._source.direct is None
+        conn.request("GET", "/small")
+        r = conn.getresponse()
+        assert r.read(100_000) == b"x" * 100_000
+        assert r.read() == b"x" * 100_000
+        conn.close()
+
+
+def test_over_tls_the_loop_reads(server_ssl, client_ssl):
+    with ScriptedServer(replies(BIG), ssl_context=server_ssl) as srv:
+        conn = sync_facade.HTTPSConnection("127.0.0.1", srv.port, timeout=5, context=client_ssl)
+        conn.request("GET", "/big")
+        r = conn.getresponse()
+        assert r.read(MiB) == BODY[:MiB]
+        assert r._source.direct is None
+        assert r.read() == BODY[MiB:]
+        conn.close()
+
+
+def test_keyboard_interrupt_in_the_body():
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are delivered to the main thread only")
+    with ScriptedServer(
+        per_connection(cut_short(300_000, then_close=False), replies(SMALL)), by_index=True
+    ) as srv:
+        conn = sync_facade.HTTPConnection("127.0.0.1", srv.port)  # no timeout at all
+        conn.request("GET", "/big")
+        r = conn.getresponse()
+        main = threading.main_thread().ident
+        timer = threading.Timer(0.3, signal.pthread_kill, (main, signal.SIGINT))
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            r.read(MiB)
+        timer.join()
+        assert r.isclosed()
+        bridge.call(lambda: None)
+        conn.request("GET", "/small")
+        assert conn.getresponse().read() == b"second"
+        conn.close()
+        assert len(srv.conns) == 2
