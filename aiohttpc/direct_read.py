@@ -11,30 +11,38 @@ applies to each receive, as a socket's does.
 from __future__ import annotations
 
 import io
+import math
 import os
+import select
 import socket
 
 SOME = 64 << 10  # a read for fewer bytes than this takes what has arrived, up to this
-_LONG_POLL = 1e6  # seconds; with no timeout the wait simply starts again
 
 
 class _Raw(io.RawIOBase):
-    """A socket as a raw stream; without a timeout it waits for as long as it takes."""
+    """A non-blocking socket as a blocking raw stream: receive first, wait only if empty.
 
-    def __init__(self, sock: socket.socket, forever: bool) -> None:
+    (A socket object with a timeout would poll before every receive; while a body
+    streams in, the data is usually there already.)
+    """
+
+    def __init__(self, sock: socket.socket, timeout: float | None) -> None:
         self._sock = sock
-        self._forever = forever
+        self._ms = -1 if timeout is None else max(0, math.ceil(timeout * 1000))
+        self._poll = select.poll()
+        self._poll.register(sock, select.POLLIN)
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b: memoryview) -> int:  # type: ignore[override]
+        sock = self._sock
         while True:
             try:
-                return self._sock.recv_into(b)
-            except TimeoutError:
-                if not self._forever:
-                    raise
+                return sock.recv_into(b)
+            except BlockingIOError:
+                if not self._poll.poll(self._ms):
+                    raise TimeoutError("timed out") from None
 
 
 class DirectBody:
@@ -51,10 +59,9 @@ class DirectBody:
     def __init__(self, fd: int, left: int, timeout: float | None) -> None:
         sock = socket.socket(fileno=os.dup(fd))
         try:
-            # A timeout, never blocking mode: the descriptor's flags are the
-            # transport's too, and it must stay non-blocking.
-            sock.settimeout(_LONG_POLL if timeout is None else timeout)
-            self._file: io.BufferedReader | None = io.BufferedReader(_Raw(sock, timeout is None), 1)
+            # The descriptor's flags are the transport's too: it stays non-blocking.
+            sock.setblocking(False)
+            self._file: io.BufferedReader | None = io.BufferedReader(_Raw(sock, timeout), 1)
         except BaseException:
             sock.close()
             raise
