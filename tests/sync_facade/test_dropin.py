@@ -185,33 +185,34 @@ def test_subclass_connects_over_unix_socket():
         lst.bind(path)
         lst.listen(1)
         got: list[bytes] = []
+        bodies = [b'{"ok": true}', b"L" * (3 << 20), b'{"ok": true}']
 
         def serve() -> None:
             conn, _ = lst.accept()
             conn.settimeout(5)
             with conn:
                 c = Conn(conn, None)  # type: ignore[arg-type]
-                for _ in range(2):
+                for body in bodies:
                     req = c.read_request()
                     got.append(req[0] if req else b"")
-                    conn.sendall(response(body=b'{"ok": true}'))
+                    conn.sendall(response(body=body))
                 c.drain_to_eof(2.0)
 
         t = threading.Thread(target=serve)
         t.start()
         try:
             conn = UnixHTTPConnection(path)
-            for _ in range(2):
+            for body in bodies:  # the large one is read straight off the socket
                 conn.request("GET", "/v1.43/containers/json")
                 r = conn.getresponse()
-                assert r.read() == b'{"ok": true}'
+                assert r.read() == body
             assert conn.sock.family == socket.AF_UNIX
             conn.close()
         finally:
             t.join(5)
             lst.close()
     assert got[0].startswith(b"GET /v1.43/containers/json HTTP/1.1\r\nHost: localhost\r\n")
-    assert len(got) == 2  # both requests on the one Unix connection
+    assert len(got) == 3  # every request on the one Unix connection
 
 
 def test_urllib_style_sock_close_keeps_response_readable():
