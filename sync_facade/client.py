@@ -50,11 +50,14 @@ class _LocalSource:
     def consumed(self) -> None:
         pass  # flow control happens on the loop, as chunks are handed over
 
-    def release(self, complete: bool) -> None:
+    def drop_direct(self) -> None:
+        """Stop reading the body off the socket (its duplicate socket is closed)."""
         direct = self.direct
         if direct is not None:
             self.direct = None
             direct.close()
+
+    def release(self, complete: bool) -> None:
         if not self.done:
             # The rest of the body is still on the connection: the core closes it, and
             # before the caller goes on, so that its next request opens a new one.
@@ -154,6 +157,7 @@ class HTTPResponse(io.BufferedIOBase):
     def close_local(self) -> None:
         """The core closed this response (its connection was closed): drop the rest."""
         self._source.buffer.clear()
+        self._source.drop_direct()
         self._reader.closed = True
 
     def __iter__(self) -> HTTPResponse:  # no closed check, as the stdlib

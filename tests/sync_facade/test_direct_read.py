@@ -7,6 +7,7 @@ and replaced after an abandoned or failed body, no socket left open) are checked
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import http.client
 import signal
@@ -262,3 +263,32 @@ def test_keyboard_interrupt_in_the_body():
         assert conn.getresponse().read() == b"second"
         conn.close()
         assert len(srv.conns) == 2
+
+
+def test_connection_closed_between_reads():
+    def scenario(mod: Any) -> Any:
+        with ScriptedServer(replies(BIG)) as srv:
+            conn = mod.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+            conn.request("GET", "/big")
+            r = conn.getresponse()
+            first = r.read(MiB)
+            conn.close()
+            rest = r.read()
+            return digest(first), rest, r.isclosed()
+
+    assert both(scenario) == (digest(BODY[:MiB]), b"", True)
+
+
+def test_response_dropped_mid_body_leaves_nothing_open():
+    with ScriptedServer(replies(BIG)) as srv:
+        conn = sync_facade.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        conn.request("GET", "/big")
+        r = conn.getresponse()
+        r.read(MiB)
+        direct = r._source.direct
+        assert direct is not None
+        del r, conn
+        for _ in range(2):  # the loop may hold the last hop's result until the next ones
+            bridge.call(lambda: None)
+        gc.collect()
+        assert direct.finished  # its socket closed, no ResourceWarning
