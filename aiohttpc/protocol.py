@@ -12,6 +12,7 @@ import asyncio
 from collections import deque
 from typing import Any
 
+from . import heap
 from .buffer import BodyBuffer
 from .errors import HTTPException, RemoteDisconnected
 from .parser import ResponseHead, ResponseParser
@@ -337,6 +338,8 @@ class HTTPProtocol(asyncio.Protocol):
 
     def on_head(self, head: ResponseHead) -> None:
         self.head = head
+        if heap.pending:
+            heap.expect_bulk(None if head.chunked else head.length)
         self._wake()
 
     def on_body(self, data: bytes) -> None:
