@@ -39,65 +39,50 @@ def both(scenario: Any, *args: Any) -> Any:
     return got[1]
 
 
-def test_reads_in_pieces_then_reuse():
-    def scenario(mod: Any) -> Any:
-        with ScriptedServer(replies(BIG, SMALL)) as srv:
-            conn = mod.HTTPConnection("127.0.0.1", srv.port, timeout=5)
-            conn.request("GET", "/big")
-            r = conn.getresponse()
-            sizes, parts = [], []
-            while data := r.read(MiB):
-                sizes.append(len(data))
-                parts.append(data)
-            closed = r.isclosed()
-            conn.request("GET", "/small")
-            second = conn.getresponse().read()
-            conn.close()
-            return sizes, digest(b"".join(parts)), closed, second, len(srv.conns)
+def big_then_small(mod: Any, read_body: Any) -> Any:
+    """GET the big body with *read_body(response)*, then a small one on the same
+    connection: (what read_body returned, closed after it, second body, connections)."""
+    with ScriptedServer(replies(BIG, SMALL)) as srv:
+        conn = mod.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        conn.request("GET", "/big")
+        r = conn.getresponse()
+        got = read_body(r)
+        closed = r.isclosed()
+        conn.request("GET", "/small")
+        second = conn.getresponse().read()
+        conn.close()
+        return got, closed, second, len(srv.conns)
 
-    sizes, body, closed, second, conns = both(scenario)
+
+def test_reads_in_pieces_then_reuse():
+    def pieces(r: Any) -> Any:
+        parts = []
+        while data := r.read(MiB):
+            parts.append(data)
+        return [len(p) for p in parts], digest(b"".join(parts))
+
+    (sizes, body), closed, second, conns = both(big_then_small, pieces)
     assert body == digest(BODY) and sizes[0] == MiB and closed
     assert (second, conns) == (b"second", 1)
 
 
 def test_mixed_reads_see_the_same_bytes():
-    def scenario(mod: Any) -> Any:
-        with ScriptedServer(replies(BIG, SMALL)) as srv:
-            conn = mod.HTTPConnection("127.0.0.1", srv.port, timeout=5)
-            conn.request("GET", "/big")
-            r = conn.getresponse()
-            out = [r.read(100), r.read(300_000)]
-            out.append(r.read1(50))
-            out.append(r.readline())
-            out.append(r.read(70_000))
-            buf = bytearray(200_000)
-            n = r.readinto(buf)
-            out.append(bytes(buf[:n]))
-            out.append(r.read())
-            fixed = [len(out[i]) for i in (0, 1, 4, 5)]
-            conn.request("GET", "/small")
-            second = conn.getresponse().read()
-            conn.close()
-            return fixed, digest(b"".join(out)), second, len(srv.conns)
+    def mixed(r: Any) -> Any:
+        out = [r.read(100), r.read(300_000), r.read1(50), r.readline(), r.read(70_000)]
+        buf = bytearray(200_000)
+        n = r.readinto(buf)
+        out.append(bytes(buf[:n]))
+        out.append(r.read())
+        return [len(out[i]) for i in (0, 1, 4, 5)], digest(b"".join(out))
 
-    fixed, body, second, conns = both(scenario)
-    assert fixed == [100, 300_000, 70_000, 200_000] and body == digest(BODY)
+    (fixed, body), closed, second, conns = both(big_then_small, mixed)
+    assert fixed == [100, 300_000, 70_000, 200_000] and body == digest(BODY) and closed
     assert (second, conns) == (b"second", 1)
 
 
 def test_read_all_at_once():
-    def scenario(mod: Any) -> Any:
-        with ScriptedServer(replies(BIG, SMALL)) as srv:
-            conn = mod.HTTPConnection("127.0.0.1", srv.port, timeout=5)
-            conn.request("GET", "/big")
-            r = conn.getresponse()
-            body = r.read()
-            conn.request("GET", "/small")
-            second = conn.getresponse().read()
-            conn.close()
-            return digest(body), second, len(srv.conns)
-
-    assert both(scenario) == (digest(BODY), b"second", 1)
+    got = both(big_then_small, lambda r: digest(r.read()))
+    assert got == (digest(BODY), True, b"second", 1)
 
 
 def test_request_sent_before_the_body_is_read():
@@ -133,36 +118,38 @@ def cut_short(sent: int, *, then_close: bool = True) -> Any:
     return handler
 
 
-def test_body_cut_short_gives_short_reads():
-    def scenario(mod: Any) -> Any:
-        with ScriptedServer(cut_short(700_000)) as srv:
-            conn = mod.HTTPConnection("127.0.0.1", srv.port, timeout=5)
-            conn.request("GET", "/big")
-            r = conn.getresponse()
-            sizes = []
-            while data := r.read(MiB // 4):
-                sizes.append(len(data))
-            conn.close()
-            return sizes, r.isclosed()
+def read_cut_short(mod: Any, read_body: Any) -> Any:
+    """GET a body cut short after 700,000 bytes with *read_body(response)*."""
+    with ScriptedServer(cut_short(700_000)) as srv:
+        conn = mod.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        conn.request("GET", "/big")
+        r = conn.getresponse()
+        got = read_body(r)
+        conn.close()
+        return got, r.isclosed()
 
-    sizes, closed = both(scenario)
+
+def test_body_cut_short_gives_short_reads():
+    def quarters(r: Any) -> list[int]:
+        sizes = []
+        while data := r.read(MiB // 4):
+            sizes.append(len(data))
+        return sizes
+
+    sizes, closed = both(read_cut_short, quarters)
     assert sum(sizes) == 700_000 and closed
 
 
 def test_body_cut_short_read_all_raises_incomplete_read():
-    def scenario(mod: Any) -> Any:
-        with ScriptedServer(cut_short(700_000)) as srv:
-            conn = mod.HTTPConnection("127.0.0.1", srv.port, timeout=5)
-            conn.request("GET", "/big")
-            r = conn.getresponse()
-            first = r.read(100_000)
-            with pytest.raises(http.client.IncompleteRead) as info:
-                r.read()
-            conn.close()
-            err = info.value
-            return len(first), len(err.partial), err.expected, str(err)
+    def first_then_all(r: Any) -> Any:
+        first = r.read(100_000)
+        with pytest.raises(http.client.IncompleteRead) as info:
+            r.read()
+        err = info.value
+        return len(first), len(err.partial), err.expected, str(err)
 
-    assert both(scenario)[:3] == (100_000, 600_000, len(BODY) - 700_000)
+    got, _closed = both(read_cut_short, first_then_all)
+    assert got[:3] == (100_000, 600_000, len(BODY) - 700_000)
 
 
 def test_timeout_in_the_body_then_a_new_connection():
