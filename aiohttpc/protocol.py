@@ -236,7 +236,7 @@ class HTTPProtocol(asyncio.Protocol):
         """Stop reading so another thread may read the body's rest off the socket.
 
         Only for a Content-Length body with at least *min_left* bytes still to come,
-        on plain TCP. Returns (fd, bytes left), or None when that is not possible.
+        on plain TCP or a Unix socket. Returns (fd, bytes left), or None when that is not possible.
         """
         left = self.parser.body_left
         if left is None or left < min_left or self.error is not None:
@@ -259,9 +259,7 @@ class HTTPProtocol(asyncio.Protocol):
             if eof:
                 self.parser.feed_eof()
         except HTTPException as exc:
-            self._fail(exc)
-        if eof and self.transport is not None:
-            self.transport.close()
+            self._fail(exc)  # the response's reader then closes the connection
         self.consumed()
 
     def write(self, data: bytes | bytearray | memoryview) -> None:

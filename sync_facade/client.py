@@ -177,8 +177,14 @@ class HTTPResponse(io.BufferedIOBase):
             self._read_direct(src.direct, need)
             return
         core = self._core
+        direct = None
         try:
-            chunks, done, error, direct = bridge.run(_take(core, need), on_interrupt=core.close)
+            if need < 0 or need >= DIRECT_MIN:
+                chunks, done, error, direct = bridge.run(
+                    _take_large(core, need), on_interrupt=core.close
+                )
+            else:
+                chunks, done, error = bridge.run(core.take_chunks(need), on_interrupt=core.close)
         except BaseException:
             self._reader.abort()
             raise
@@ -240,14 +246,13 @@ class HTTPResponse(io.BufferedIOBase):
         return n
 
 
-async def _take(
+async def _take_large(
     core: aiohttpc.HTTPResponse, need: int
 ) -> tuple[list[bytes], bool, BaseException | None, DirectBody | None]:
-    """On the loop: the rest of a large body to read directly, or what has arrived."""
-    if need < 0 or need >= DIRECT_MIN:
-        started = core.begin_direct(DIRECT_MIN)
-        if started is not None:
-            return started[0], False, None, started[1]
+    """On the loop, for a large read: the body's rest to read directly, else the usual."""
+    started = core.begin_direct(DIRECT_MIN)
+    if started is not None:
+        return started[0], False, None, started[1]
     return (*await core.take_chunks(need), None)
 
 
