@@ -63,6 +63,8 @@ class EmbeddedServer:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 def run_worker(
@@ -137,9 +139,12 @@ def main(argv: list[str] | None = None) -> int:
                 if key in NOT_ON.get(server_name, {}):
                     per_server[key] = {"_skipped": NOT_ON[server_name][key]}
                     continue
-                params = dict(sc.quick if args.quick else sc.full)
+                params: dict[str, Any] = dict(sc.quick if args.quick else sc.full)
+                warmup: dict[str, Any] = dict(sc.warmup)
                 if key == "S5":
                     params["path"] = upload_file(tmp, params["size"])
+                    warmup["path"] = upload_file(tmp, warmup["size"])
+                params["_warmup"] = warmup
                 samples: dict[str, list[dict[str, Any]]] = {c: [] for c in clients}
                 for run in range(runs):
                     order = clients if run % 2 == 0 else list(reversed(clients))
@@ -199,6 +204,9 @@ def summarize(samples: dict[str, list[dict[str, Any]]], sc: Any) -> dict[str, An
         rss = [r["peak_rss"] for r in good if r.get("peak_rss")]
         if rss:
             entry["peak_rss"] = max(rss)
+        warm = [r["warmup_seconds"] for r in good if "warmup_seconds" in r]
+        if warm:
+            entry["warmup_seconds"] = statistics.median(warm)
         out[client] = entry
     ref = out.get(sc.reference, {}).get("median")
     for entry in out.values():

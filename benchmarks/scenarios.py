@@ -13,6 +13,7 @@ class Scenario:
     reference: str  # the client the ratios are taken against
     full: dict[str, int]
     quick: dict[str, int]
+    warmup: dict[str, int]  # the same scenario, small and untimed, run first in each worker
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -25,6 +26,7 @@ SCENARIOS: dict[str, Scenario] = {
             "stdlib",
             {"requests": 20_000},
             {"requests": 3_000},
+            {"requests": 200},
         ),
         Scenario(
             "S2",
@@ -33,6 +35,7 @@ SCENARIOS: dict[str, Scenario] = {
             "stdlib",
             {"requests": 50_000, "concurrency": 64},
             {"requests": 5_000, "concurrency": 64},
+            {"requests": 640, "concurrency": 64},
         ),
         Scenario(
             "S3",
@@ -41,6 +44,7 @@ SCENARIOS: dict[str, Scenario] = {
             "aiohttp-uvloop",
             {"connections": 1000, "per_connection": 10},
             {"connections": 200, "per_connection": 5},
+            {"connections": 20, "per_connection": 2},
         ),
         Scenario(
             "S4",
@@ -49,6 +53,7 @@ SCENARIOS: dict[str, Scenario] = {
             "stdlib",
             {"size": 256 << 20},
             {"size": 64 << 20},
+            {"size": 4 << 20},
         ),
         Scenario(
             "S5",
@@ -57,6 +62,7 @@ SCENARIOS: dict[str, Scenario] = {
             "stdlib",
             {"size": 256 << 20},
             {"size": 64 << 20},
+            {"size": 4 << 20},
         ),
         Scenario(
             "S6",
@@ -66,6 +72,7 @@ SCENARIOS: dict[str, Scenario] = {
             "aiohttp-uvloop",
             {"urls": 10_000, "hosts": 100, "concurrency": 1000},
             {"urls": 2_000, "hosts": 20, "concurrency": 200},
+            {"urls": 100, "hosts": 5, "concurrency": 20},
         ),
     ]
 }

@@ -1,7 +1,10 @@
 """Run one client on one scenario in this process; print one JSON line.
 
 ``python -m benchmarks.worker CLIENT SCENARIO PORT PARAMS_JSON [--cpu N]`` prints
-``{"count": ..., "seconds": ..., "peak_rss": ...}`` (peak RSS in bytes, this process).
+``{"count": ..., "seconds": ..., "peak_rss": ..., "warmup_seconds": ...}`` (peak RSS
+in bytes, this process). With ``"_warmup": {...}`` in the parameters, the scenario
+first runs once with those (small) parameters, untimed: what a client does once per
+process (imports on first use, starting a loop thread or a thread pool) is not a rate.
 """
 
 from __future__ import annotations
@@ -19,11 +22,18 @@ from . import clients_async, clients_sync
 
 def run(client_name: str, scenario: str, port: int, params: dict[str, Any]) -> dict[str, Any]:
     method = scenario.lower()
+    params = dict(params)
+    warmup = params.pop("_warmup", None)
+    warm = 0.0
     if client_name in clients_sync.NAMES:
         client = clients_sync.make(client_name)
         fn = getattr(client, method, None)
         if fn is None:
             return {"skipped": "not applicable"}
+        if warmup is not None:
+            t0 = time.perf_counter()
+            fn(port, **warmup)
+            warm = time.perf_counter() - t0
         t0 = time.perf_counter()
         count = fn(port, **params)
         seconds = time.perf_counter() - t0
@@ -40,14 +50,16 @@ def run(client_name: str, scenario: str, port: int, params: dict[str, Any]) -> d
             runner = asyncio.Runner()
         with runner:
 
-            async def timed() -> tuple[int, float]:
+            async def timed(kwargs: dict[str, Any]) -> tuple[int, float]:
                 t0 = time.perf_counter()
-                count = await fn(port, **params)
+                count = await fn(port, **kwargs)
                 return count, time.perf_counter() - t0
 
-            count, seconds = runner.run(timed())
+            if warmup is not None:
+                warm = runner.run(timed(warmup))[1]
+            count, seconds = runner.run(timed(params))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"count": count, "seconds": seconds, "peak_rss": rss}
+    return {"count": count, "seconds": seconds, "peak_rss": rss, "warmup_seconds": warm}
 
 
 def main() -> None:
