@@ -30,13 +30,15 @@ def run(client_name: str, scenario: str, port: int, params: dict[str, Any]) -> d
         fn = getattr(client, method, None)
         if fn is None:
             return {"skipped": "not applicable"}
-        if warmup is not None:
+
+        def timed_sync(kwargs: dict[str, Any]) -> tuple[int, float]:
             t0 = time.perf_counter()
-            fn(port, **warmup)
-            warm = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        count = fn(port, **params)
-        seconds = time.perf_counter() - t0
+            count = fn(port, **kwargs)
+            return count, time.perf_counter() - t0
+
+        if warmup is not None:
+            warm = timed_sync(warmup)[1]
+        count, seconds = timed_sync(params)
     else:
         client, loop_kind = clients_async.make(client_name)
         fn = getattr(client, method, None)
