@@ -42,10 +42,11 @@ class _Raw(io.RawIOBase):
         self.gather = False
         try:
             # The option belongs to the socket, which the transport shares: every wait
-            # puts back the value found here.
+            # puts back the value found here. Setting it once proves it can be set.
             self._lowat: int | None = sock.getsockopt(_SOL, _LOWAT)
+            sock.setsockopt(_SOL, _LOWAT, self._lowat)
         except OSError:
-            self._lowat = None
+            self._lowat = None  # plain waits, woken by any byte
 
     def readable(self) -> bool:
         return True
