@@ -55,15 +55,8 @@ def test_exact_reads_wait_for_all_they_ask(pair):
     a, b = pair
     total = 3 * SOME + 5
     d = DirectBody(a.fileno(), total, 2.0)
-
-    def send() -> None:
-        for _ in range(6):
-            b.sendall(b"y" * (total // 6))
-            time.sleep(0.01)
-        b.sendall(b"y" * (total - total // 6 * 6) + b"NEXT")
-
-    t = threading.Thread(target=send)
-    t.start()
+    piece, rest = b"y" * (total // 6), b"y" * (total - total // 6 * 6)
+    t = later(0.01, *[lambda: b.sendall(piece)] * 6, lambda: b.sendall(rest + b"NEXT"))
     try:
         assert d.read(2 * SOME) == b"y" * (2 * SOME)
         assert not d.finished
