@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -220,6 +222,15 @@ class Aiosonic(PooledPeer):
             return len(await r.content())
 
 
+def _whole_reply(reply: bytes) -> bool:
+    """Whether *reply* holds a whole Content-Length response."""
+    head, sep, body = reply.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    length = head.lower().partition(b"content-length:")[2].split(b"\r\n")[0]
+    return len(body) >= int(length)
+
+
 class _FloorProtocol(asyncio.Protocol):
     """Writes the canned request; counts response bytes; wakes the caller per response."""
 
@@ -280,6 +291,26 @@ class Floor:
         await p.exchange()
         p.transport.close()
         return size
+
+    async def s5(self, port: int, path: str, size: int) -> int:
+        """A blocking socket and ``os.sendfile``: the most the server's sink takes."""
+        head = b"POST /sink HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % size
+        with socket.create_connection((HOST, port)) as s, open(path, "rb") as f:
+            s.sendall(head)
+            sent = 0
+            while sent < size:
+                n = os.sendfile(s.fileno(), f.fileno(), sent, size - sent)
+                if not n:
+                    raise OSError("the upload file is shorter than its size")
+                sent += n
+            s.settimeout(60)
+            reply = b""
+            while not _whole_reply(reply):
+                data = s.recv(4096)
+                if not data:
+                    raise ConnectionResetError(f"no whole reply: {reply!r}")
+                reply += data
+        return int(reply.rpartition(b"\r\n\r\n")[2])
 
 
 CLASSES: dict[str, Any] = {

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import http.client
+import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from benchmarks.__main__ import EmbeddedServer, main, run_worker, summarize
+from benchmarks.__main__ import EmbeddedServer, main, run_worker, summarize, upload_file
 from benchmarks.scenarios import SCENARIOS
+from benchmarks.server import SMALL
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +37,46 @@ def test_no_warmup_when_none_is_asked(port: int) -> None:
     r = run_worker("sync_facade", "S1", port, {"requests": 20}, None, True)
     assert r["count"] == 20
     assert r["warmup_seconds"] == 0
+
+
+@pytest.mark.parametrize("size", [0, 1, 65_536, (3 << 20) + 7])
+def test_sink_counts_every_uploaded_byte(port: int, size: int) -> None:
+    """The same uploads through the stdlib: the sink answers with exactly what was sent."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        body = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+        for _ in range(2):  # the second on the same connection: the sink's state was reset
+            conn.request("POST", "/sink", body=body)
+            assert conn.getresponse().read() == str(size).encode()
+        conn.request("POST", "/sink", body=iter([body[:10], body[10:]]))  # chunked
+        assert conn.getresponse().read() == str(size).encode()
+        conn.request("GET", "/small")
+        assert conn.getresponse().read() == b"Hello, World!"
+    finally:
+        conn.close()
+
+
+def test_sink_takes_the_head_the_body_and_the_next_request_in_one_send(port: int) -> None:
+    """A body that starts in the head's read and a request that follows in the body's."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(
+            b"POST /sink HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+            b"GET /small HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        want = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n5" + SMALL
+        got = b""
+        while len(got) < len(want):
+            data = s.recv(4096)
+            assert data, got
+            got += data
+        assert got == want
+
+
+def test_floor_upload_is_counted_by_the_server(port: int, tmp_path: Path) -> None:
+    size = (2 << 20) + 3
+    path = upload_file(str(tmp_path), size)
+    r = run_worker("floor-uvloop", "S5", port, {"path": path, "size": size}, None, True)
+    assert r["count"] == size
 
 
 def test_every_scenario_has_a_smaller_warmup() -> None:
