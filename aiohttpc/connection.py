@@ -62,6 +62,9 @@ class Outgoing(NamedTuple):
     chunked: bool
 
 
+_NO_NAMES: frozenset[str] = frozenset()
+
+
 def resolve_timeout(timeout: Any) -> float | None:
     """``socket._GLOBAL_DEFAULT_TIMEOUT`` means the process-wide socket default."""
     if timeout is socket._GLOBAL_DEFAULT_TIMEOUT:  # type: ignore[attr-defined]
@@ -352,7 +355,7 @@ class HTTPConnection:
 
         Raises what ``request`` raises for bad input, before anything is sent.
         """
-        names = frozenset(k.lower() for k in headers) if headers else frozenset()
+        names = frozenset(k.lower() for k in headers) if headers else _NO_NAMES
         kind = bodies.classify(body)  # TypeError before the state changes
         self.putrequest(
             method, url, skip_host="host" in names, skip_accept_encoding="accept-encoding" in names
@@ -504,11 +507,13 @@ class HTTPConnection:
     async def send_prepared(self, out: Outgoing) -> None:
         """Send a request made by ``prepare_request``/``prepare_end``: head, then body."""
         head, body, kind, chunked = out
-        try:
-            p = await self._ensure_open()
-        except BaseException:
-            self._state = _CS_IDLE
-            raise
+        p = self._protocol if self.connected else None  # no coroutine for the common case
+        if p is None:
+            try:
+                p = await self._ensure_open()
+            except BaseException:
+                self._state = _CS_IDLE
+                raise
         try:
             if self._small(out):
                 self._write_whole(p, out)

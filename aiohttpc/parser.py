@@ -97,8 +97,6 @@ def _content_length(values: list[str]) -> int | None:
 
     Raises ResponseFramingError when the values disagree.
     """
-    if len(values) == 1 and values[0].isascii() and values[0].isdigit():
-        return int(values[0])
     found: set[int] = set()
     for value in values:
         for part in value.split(","):
@@ -113,11 +111,11 @@ def _content_length(values: list[str]) -> int | None:
     return None if n < 0 else n
 
 
-# A regular header block: token ":" value CRLF lines (token: no controls, space, ':'
-# or DEL), and its (name, value) pairs with the value's leading blanks dropped.
+# The (name, value) pairs of the regular lines of a header block, each a whole line
+# token ":" value CRLF (token: no controls, space, ':' or DEL), the value's leading
+# blanks dropped. A block is regular when every line is one of them.
 _TOKEN = "[\x21-\x39\x3b-\x7e\x80-\xff]+"
-_header_block = re.compile(f"(?:{_TOKEN}:[^\r\n]*\r\n)*").fullmatch
-_header_items = re.compile(f"({_TOKEN}):[ \t]*([^\r\n]*)\r\n").findall
+_header_items = re.compile(f"^({_TOKEN}):[ \t]*([^\r\n]*)\r\n", re.MULTILINE).findall
 
 # The headers that decide framing and keep-alive, and the lengths of their names.
 _FRAMING = frozenset(
@@ -147,7 +145,10 @@ def decide_framing(
         if cl or not head.chunked:
             head.will_close = True
     elif cl:
-        head.length = _content_length(cl)
+        v = cl[0]
+        head.length = (
+            int(v) if len(cl) == 1 and v.isdigit() and v.isascii() else _content_length(cl)
+        )
     status = head.status
     if method == "CONNECT" and 200 <= status < 300:
         head.length = 0  # the tunnel begins right after the head
@@ -315,7 +316,13 @@ class ResponseParser:
         sink = self._sink
         while pos < end:
             state = self._state
-            if state == BODY_LENGTH:
+            if (
+                state == STATUS
+                and (head_end := buf.find(b"\r\n\r\n", pos)) >= 0
+                and (self._whole_head(buf, pos, head_end))
+            ):
+                pos = head_end + 4
+            elif state == BODY_LENGTH:
                 take = min(self._left, end - pos)
                 sink.on_body(bytes(buf[pos : pos + take]))
                 pos += take
@@ -343,12 +350,6 @@ class ResponseParser:
             elif state in (IDLE, FAILED):
                 sink.on_stray_data()
                 return end
-            elif (
-                state == STATUS
-                and (head_end := buf.find(b"\r\n\r\n", pos)) >= 0
-                and (self._whole_head(buf, pos, head_end))
-            ):
-                pos = head_end + 4
             else:
                 nl = buf.find(b"\n", pos)
                 if nl < 0:
@@ -427,30 +428,38 @@ class ResponseParser:
         """Parse a complete, regular head in one pass; False leaves it to the line path.
 
         Regular: every line ends in CRLF, no bare CR or LF, every header line is
-        ``token ":" value``, within the line and header limits.
+        ``token ":" value``, within the line and header limits. *end* is where the
+        head's blank line starts.
         """
         if end - pos > MAX_LINE:
             return False
-        text = buf[pos:end].decode("latin-1")
+        text = buf[pos : end + 2].decode("latin-1")
         eol = text.find("\r\n")
-        if eol < 0:
-            status_line, block = text, ""
-        else:
-            status_line, block = text[:eol], text[eol + 2 :] + "\r\n"
-            if not _header_block(block):
-                return False
-        if "\n" in status_line or "\r" in status_line:
-            return False
-        items = _header_items(block)
-        if len(items) >= MAX_HEADERS:
+        items = _header_items(text, eol + 2)
+        n = len(items) + 1
+        # Each match ends in the only CRLF of its line: with as many CR and LF as
+        # matches plus the status line's, every line was matched whole.
+        if text.count("\n") != n or text.count("\r") != n or n > MAX_HEADERS:
             return False
         framing: dict[str, list[str]] = {}
         for name, value in items:
             if len(name) in _FRAMING_LENGTHS and (key := name.lower()) in _FRAMING:
                 framing.setdefault(key, []).append(value)
-        self._status_text(status_line + "\r\n")
+        line = text[:eol]
+        code = line[9:12]
+        if (
+            line.startswith("HTTP/1.1 ")
+            and code.isdigit()
+            and code.isascii()
+            and code[0] != "0"
+            and line[12:13] in (" ", "")
+        ):
+            self._status_line = ("HTTP/1.1", int(code), line[13:])
+            self._state = HEADERS
+        else:
+            self._status_text(line + "\r\n")
         self._hitems = items
-        self._end_head(block.encode("latin-1"), framing)
+        self._end_head(text[eol + 2 :].encode("latin-1"), framing)
         return True
 
     def _end_head(

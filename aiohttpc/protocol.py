@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Awaitable
 from typing import Any
 
 from . import heap
@@ -156,13 +157,16 @@ class HTTPProtocol(asyncio.Protocol):
             if not w.done():
                 w.set_result(None)
 
-    async def wait(self, timeout: float | None) -> None:
-        """Wait until something arrives (head, body, end, error or loss)."""
+    def wait(self, timeout: float | None) -> Awaitable[None]:
+        """Await it to wait until something arrives (head, body, end, error or loss).
+
+        Without a timeout it is the bare future, one frame less on every wait.
+        """
         fut = self.loop.create_future()
         self._waiter = fut
-        if timeout is None:
-            await fut
-            return
+        return fut if timeout is None else self._bounded_wait(fut, timeout)
+
+    async def _bounded_wait(self, fut: asyncio.Future[None], timeout: float) -> None:
         handle = self.loop.call_later(timeout, _expire, fut)
         try:
             await fut
@@ -352,12 +356,14 @@ class HTTPProtocol(asyncio.Protocol):
         ):
             self._paused_reading = True
             self.transport.pause_reading()
-        self._wake()
+        if self._waiter is not None:
+            self._wake()
 
     def on_complete(self) -> None:
         self.body_done = True
         self.completed = (self.buffer, self.parser.trailers)
-        self._wake()
+        if self._waiter is not None:
+            self._wake()
         if self._pending:
             self._start(self._pending.popleft())
 

@@ -51,7 +51,7 @@ class BodyReader:
         self.closed = False
         self.want = 0
         self._head_only = head_only
-        if not source.buffer and source.done:
+        if not source.buffer.size and source.done:
             self._finish(True)
 
     # -- bookkeeping -----------------------------------------------------------------------
@@ -65,7 +65,7 @@ class BodyReader:
             self.length -= len(data)
         src = self.source
         src.consumed()
-        if not src.buffer and src.done:
+        if not src.buffer.size and src.done:
             self._finish(True)
         return data
 
@@ -160,9 +160,10 @@ class BodyReader:
         if not self.stopped:
             return self._need(-1)
         data = buf.take()
-        exc = self._failure(data)
-        if exc is not None:
-            raise exc
+        if self.source.error is not None:
+            exc = self._failure(data)
+            if exc is not None:
+                raise exc
         self._took(data)
         self._finish(True)
         return data

@@ -334,6 +334,19 @@ DIFFERENTIAL = [
     b"HTTP/1.1 200 OK\r\nX: " + b"y" * 65600 + b"\r\n\r\n",
     b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 99 + b"\r\n",
     b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 100 + b"\r\n",
+    # status lines near the whole-head parser's fast path for "HTTP/1.1 NNN"
+    b"HTTP/1.1 099 Low\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 \xb200 OK\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 20 OK\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200\tTabbed\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1  200 Two spaces\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 Bare CR\r\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 999 Top\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 204\r\n\r\n",
+    b"HTTP/1.1 200 \xe9t\xe9\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nA: b\nC: d\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nA b: c\r\nContent-Length: 0\r\n\r\n",
 ]
 
 
