@@ -174,7 +174,6 @@ class ResponseParser:
 
     __slots__ = (
         "_chunk_len",
-        "_head",
         "_hitems",
         "_hlines",
         "_informational",
@@ -195,6 +194,10 @@ class ResponseParser:
         self._rest = bytearray()
         self._method: str | None = None
         self._reset_head()
+        # The line-by-line path's lists, each made new where that path starts.
+        self._hlines: list[bytes] = []
+        self._hitems: list[tuple[str, str]] = []
+        self._trailer_lines: list[bytes] = []
         self._left = 0
         self._chunk_len = 0
         self._informational = 0
@@ -202,11 +205,7 @@ class ResponseParser:
 
     def _reset_head(self) -> None:
         self._status_line: tuple[str, int, str] | None = None
-        self._hlines: list[bytes] = []
-        self._hitems: list[tuple[str, str]] = []
         self._irregular = False
-        self._head: ResponseHead | None = None
-        self._trailer_lines: list[bytes] = []
 
     @property
     def state(self) -> int:
@@ -378,6 +377,8 @@ class ResponseParser:
         raise LineTooLong(kind.get(state, "trailer line"))
 
     def _status(self, raw: bytes) -> None:
+        self._hlines = []
+        self._hitems = []
         self._status_text(raw.decode("iso-8859-1"))
 
     def _status_text(self, line: str) -> None:
@@ -484,7 +485,6 @@ class ResponseParser:
         headers = Headers(raw, None if self._irregular else self._hitems)
         head = ResponseHead(version, status, reason.strip(), headers)
         decide_framing(head, self._method, framing)
-        self._head = head
         if head.chunked:
             self._state = CHUNK_SIZE
         elif head.length is None:
@@ -505,6 +505,7 @@ class ResponseParser:
             self._left = self._chunk_len = n
             self._state = CHUNK_DATA
         else:
+            self._trailer_lines = []
             self._state = TRAILERS
 
     def _trailer_line(self, line: bytes) -> None:
@@ -522,5 +523,4 @@ class ResponseParser:
 
     def _finish(self) -> None:
         self._state = IDLE
-        self._head = None
         self._sink.on_complete()

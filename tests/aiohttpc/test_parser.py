@@ -384,3 +384,30 @@ def test_body_left_only_for_content_length():
     assert p.body_left is None
     with pytest.raises(RuntimeError):
         p.skip_body(1)
+
+
+@pytest.mark.parametrize("eol", [b"\r\n", b"\n"])
+def test_second_response_on_a_parser_keeps_nothing_of_the_first(eol):
+    """Header and trailer lines read line by line belong to their own response only."""
+    first = eol.join([b"HTTP/1.1 200 OK", b"X-First: 1", b"Transfer-Encoding: chunked", b""])
+    first += eol + b"2\r\nok\r\n0\r\nX-T1: a\r\n\r\n"
+    second = eol.join([b"HTTP/1.1 201 Created", b"X-Second: 2", b"Transfer-Encoding: chunked"])
+    second += eol + eol + b"0\r\nX-T2: b\r\n\r\n"
+    for step in (1, 7, 1000):
+        sink = Sink()
+        p = ResponseParser(sink)
+        trailers = []
+        for data in (first, second):
+            p.expect("GET")
+            for pos in range(0, len(data), step):
+                p.feed(data[pos : pos + step])
+            assert p.trailers is not None
+            trailers.append(p.trailers.items())
+        assert sink.complete == 2
+        assert trailers == [[("X-T1", "a")], [("X-T2", "b")]]
+        for head in sink.heads:
+            assert head.headers.message.items() == head.headers.items()
+        assert [h.headers.items() for h in sink.heads] == [
+            [("X-First", "1"), ("Transfer-Encoding", "chunked")],
+            [("X-Second", "2"), ("Transfer-Encoding", "chunked")],
+        ]
