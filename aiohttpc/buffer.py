@@ -47,6 +47,10 @@ class BodyBuffer:
         chunks = self._chunks
         first = chunks[0]
         off = self._off
+        if n == len(first) and not off:  # the whole first chunk: the common read
+            chunks.popleft()
+            self.size -= n
+            return first
         avail = len(first) - off
         if n <= avail:
             out = first[off : off + n] if (off or n < avail) else first
