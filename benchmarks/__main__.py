@@ -36,6 +36,12 @@ NOT_ON = {
 }
 
 
+def download_sizes(quick: bool) -> tuple[int, ...]:
+    """The body sizes S4 asks for in this run: its run's and its warm-up's."""
+    sc = SCENARIOS["S4"]
+    return tuple(sorted({(sc.quick if quick else sc.full)["size"], sc.warmup["size"]}))
+
+
 def cpus() -> tuple[int | None, int | None]:
     """(server CPU, client CPU) when there are two to pin to."""
     if not hasattr(os, "sched_getaffinity"):
@@ -116,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         emb = EmbeddedServer(server_cpu)
         servers.append(("embedded", emb.port, emb.stop))
     if args.server in ("nginx", "both"):
-        ng = nginx_server(server_cpu)
+        ng = nginx_server(server_cpu, download_sizes(args.quick))
         if ng is None:
             print("nginx is not installed: skipping it", file=sys.stderr)
         else:

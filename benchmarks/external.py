@@ -137,8 +137,12 @@ http {{
 """
 
 
-def nginx_server(cpu: int | None, sizes: tuple[int, ...] = (64 << 20, 256 << 20)) -> Nginx | None:
-    """Start nginx with the embedded server's routes, or None when it is not installed."""
+def nginx_server(cpu: int | None, sizes: tuple[int, ...]) -> Nginx | None:
+    """Start nginx with the embedded server's routes, or None when it is not installed.
+
+    ``/large?size=N`` is served from a file, made here for each of *sizes*; any other
+    size is a 404.
+    """
     exe = find_program("nginx")
     if exe is None:
         return None
@@ -149,6 +153,7 @@ def nginx_server(cpu: int | None, sizes: tuple[int, ...] = (64 << 20, 256 << 20)
         with open(os.path.join(root, f"large-{size}.bin"), "wb") as f:
             for _ in range(size // len(block)):
                 f.write(block)
+            f.write(block[: size % len(block)])
     port = free_port()
     conf = os.path.join(root, "nginx.conf")
     with open(conf, "w") as f:

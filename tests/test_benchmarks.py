@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from benchmarks.__main__ import EmbeddedServer, main, run_worker, summarize, upload_file
+from benchmarks import instructions
+from benchmarks.__main__ import (
+    EmbeddedServer,
+    download_sizes,
+    main,
+    run_worker,
+    summarize,
+    upload_file,
+)
 from benchmarks.scenarios import SCENARIOS
 from benchmarks.server import SMALL
 
@@ -108,3 +117,37 @@ def test_quick_run_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
         rows = [line for line in section.splitlines() if line.startswith("| s")]
         assert {r.split("|")[1].strip() for r in rows} == {"stdlib", "sync_facade"}
         assert all("—" not in r for r in rows), rows  # a number, not a failed worker
+
+
+def test_instruction_count_is_read_from_valgrind_output() -> None:
+    err = "==7== Events    : Ir\n==7== Collected : 123456789\n==7==\n==7== I   refs:  123\n"
+    assert instructions.collected(err) == 123456789
+    with pytest.raises(RuntimeError):
+        instructions.collected("==7== no count here\n")
+
+
+def test_instructions_per_request_are_linear_and_above_the_floor(port: int) -> None:
+    """Two spans of requests cost the same per request; the client costs more than the floor."""
+    valgrind = shutil.which("valgrind")
+    assert valgrind is not None, "the test command installs valgrind"
+    counts = {n: instructions.count(valgrind, "aiohttpc-uvloop", port, n) for n in (50, 250, 450)}
+    first = (counts[250] - counts[50]) / 200
+    second = (counts[450] - counts[250]) / 200
+    assert abs(first - second) < 0.1 * first, counts
+    floor = instructions.per_request(valgrind, "floor-uvloop", port, 50, 450)
+    assert 0 < floor < first, (floor, first)
+
+
+def test_nginx_serves_every_download_size_a_run_asks_for(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """S4 on nginx, warm-up included: the floor counts whole bodies (a 404 left it waiting)."""
+    for quick in (True, False):
+        assert SCENARIOS["S4"].warmup["size"] in download_sizes(quick)
+    args = ["--quick", "--only", "S4", "--server", "nginx", "--no-save"]
+    rc = main([*args, "--clients", "floor-uvloop,stdlib"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    section = out.split("## Server: nginx")[1]
+    rows = [line for line in section.splitlines() if line.startswith(("| floor", "| stdlib"))]
+    assert len(rows) == 2 and all("—" not in r for r in rows), rows
