@@ -20,6 +20,17 @@ from typing import Any
 from . import clients_async, clients_sync
 
 
+def checked(kwargs: dict[str, Any], count: int) -> int:
+    """*count*, or RuntimeError when a transfer of ``size`` bytes counted other than that.
+
+    A short body (a 404, a cut connection) must fail the run, not look fast.
+    """
+    size = kwargs.get("size")
+    if size is not None and count != size:
+        raise RuntimeError(f"counted {count:,} of {size:,} bytes")
+    return count
+
+
 def run(client_name: str, scenario: str, port: int, params: dict[str, Any]) -> dict[str, Any]:
     method = scenario.lower()
     params = dict(params)
@@ -34,7 +45,7 @@ def run(client_name: str, scenario: str, port: int, params: dict[str, Any]) -> d
         def timed_sync(kwargs: dict[str, Any]) -> tuple[int, float]:
             t0 = time.perf_counter()
             count = fn(port, **kwargs)
-            return count, time.perf_counter() - t0
+            return checked(kwargs, count), time.perf_counter() - t0
 
         if warmup is not None:
             warm = timed_sync(warmup)[1]
@@ -55,7 +66,7 @@ def run(client_name: str, scenario: str, port: int, params: dict[str, Any]) -> d
             async def timed(kwargs: dict[str, Any]) -> tuple[int, float]:
                 t0 = time.perf_counter()
                 count = await fn(port, **kwargs)
-                return count, time.perf_counter() - t0
+                return checked(kwargs, count), time.perf_counter() - t0
 
             if warmup is not None:
                 warm = runner.run(timed(warmup))[1]

@@ -20,6 +20,7 @@ from benchmarks.__main__ import (
     summarize,
     upload_file,
 )
+from benchmarks.external import nginx_server
 from benchmarks.scenarios import SCENARIOS
 from benchmarks.server import SMALL
 
@@ -151,3 +152,17 @@ def test_nginx_serves_every_download_size_a_run_asks_for(
     section = out.split("## Server: nginx")[1]
     rows = [line for line in section.splitlines() if line.startswith(("| floor", "| stdlib"))]
     assert len(rows) == 2 and all("—" not in r for r in rows), rows
+
+
+@pytest.mark.parametrize("client", ["stdlib", "aiohttpc-uvloop"])
+def test_a_short_download_fails_the_worker(client: str) -> None:
+    """A size nginx has no file for is a 404: an error in the results, not a fast rate."""
+    ng = nginx_server(None, (1 << 20,))
+    assert ng is not None, "the test command installs nginx"
+    try:
+        assert run_worker(client, "S4", ng.port, {"size": 1 << 20}, None, True)["count"] == 1 << 20
+        r = run_worker(client, "S4", ng.port, {"size": 2 << 20}, None, True)
+        assert "count" not in r
+        assert " of 2,097,152 bytes" in r["error"], r
+    finally:
+        ng.stop()
