@@ -382,6 +382,18 @@ class ResponseParser:
         self._status_text(raw.decode("iso-8859-1"))
 
     def _status_text(self, line: str) -> None:
+        code = line[9:12]
+        if (
+            line.startswith("HTTP/1.1 ")
+            and code.isdigit()
+            and code.isascii()
+            and code[0] != "0"
+            and line[12:13] in (" ", "")
+        ):
+            # The usual "HTTP/1.1 NNN reason": what the split below would give.
+            self._status_line = ("HTTP/1.1", int(code), line[13:])
+            self._state = HEADERS
+            return
         parts = line.split(None, 2)
         if len(parts) == 3:
             version, status_s, reason = parts
@@ -446,19 +458,7 @@ class ResponseParser:
         for name, value in items:
             if len(name) in _FRAMING_LENGTHS and (key := name.lower()) in _FRAMING:
                 framing.setdefault(key, []).append(value)
-        line = text[:eol]
-        code = line[9:12]
-        if (
-            line.startswith("HTTP/1.1 ")
-            and code.isdigit()
-            and code.isascii()
-            and code[0] != "0"
-            and line[12:13] in (" ", "")
-        ):
-            self._status_line = ("HTTP/1.1", int(code), line[13:])
-            self._state = HEADERS
-        else:
-            self._status_text(line + "\r\n")
+        self._status_text(text[: eol + 2])
         self._hitems = items
         self._end_head(text[eol + 2 :].encode("latin-1"), framing)
         return True

@@ -160,10 +160,9 @@ class BodyReader:
         if not self.stopped:
             return self._need(-1)
         data = buf.take()
-        if self.source.error is not None:
-            exc = self._failure(data)
-            if exc is not None:
-                raise exc
+        exc = self._failure(data)
+        if exc is not None:
+            raise exc
         self._took(data)
         self._finish(True)
         return data

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.client
 import os
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -222,15 +223,6 @@ class Aiosonic(PooledPeer):
             return len(await r.content())
 
 
-def _whole_reply(reply: bytes) -> bool:
-    """Whether *reply* holds a whole Content-Length response."""
-    head, sep, body = reply.partition(b"\r\n\r\n")
-    if not sep:
-        return False
-    length = head.lower().partition(b"content-length:")[2].split(b"\r\n")[0]
-    return len(body) >= int(length)
-
-
 class _FloorProtocol(asyncio.Protocol):
     """Writes the canned request; counts response bytes; wakes the caller per response."""
 
@@ -304,13 +296,12 @@ class Floor:
                     raise OSError("the upload file is shorter than its size")
                 sent += n
             s.settimeout(60)
-            reply = b""
-            while not _whole_reply(reply):
-                data = s.recv(4096)
-                if not data:
-                    raise ConnectionResetError(f"no whole reply: {reply!r}")
-                reply += data
-        return int(reply.rpartition(b"\r\n\r\n")[2])
+            reply = http.client.HTTPResponse(s)  # a few bytes: any parser will do
+            try:
+                reply.begin()
+                return int(reply.read())
+            finally:
+                reply.close()
 
 
 CLASSES: dict[str, Any] = {
