@@ -367,10 +367,6 @@ class HTTPProtocol(asyncio.Protocol):
         if self._pending:
             self._start(self._pending.popleft())
 
-    def finished(self, buffer: BodyBuffer) -> bool:
-        """Whether the response reading *buffer* has received its whole body."""
-        return self.body_done or buffer is not self.buffer
-
     def on_stray_data(self) -> None:
         self.stray = True
         if self.transport is not None:

@@ -163,7 +163,10 @@ class BodyReader:
         exc = self._failure(data)
         if exc is not None:
             raise exc
-        self._took(data)
+        # Stopped and no failure: the whole body was here, so this read ends it.
+        if self.length is not None:
+            self.length -= len(data)
+        self.source.consumed()
         self._finish(True)
         return data
 

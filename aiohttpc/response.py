@@ -33,7 +33,10 @@ class _ProtocolSource:
 
     @property
     def done(self) -> bool:
-        return self._p.finished(self.buffer)
+        # Complete when the body has ended, or when the connection has moved on to
+        # the next response (this buffer is no longer the one being filled).
+        p = self._p
+        return p.body_done or self.buffer is not p.buffer
 
     @property
     def error(self) -> BaseException | None:

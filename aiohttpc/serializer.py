@@ -85,9 +85,10 @@ def header_line(name: str | bytes, *values: str | bytes | int) -> bytes:
 
 def request_line(method: str, url: str, version: str = "HTTP/1.1") -> bytes:
     """Validate and encode the request line (without CRLF)."""
-    validate_method(method)
     url = url or "/"
-    validate_url(url)
+    if _bad_method(method) or _bad_url(url):
+        validate_method(method)  # raises with the stdlib's message
+        validate_url(url)
     return f"{method} {url} {version}".encode("ascii")
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 import aiohttpc
 from aiohttpc.protocol import HIGH_WATER
-from tests.servers import Conn, ScriptedServer, response
+from tests.servers import Conn, ScriptedServer, replies, response
 
 GIB = 1 << 30
 BLOCK = bytes(range(256)) * 4096  # 1 MiB
@@ -75,6 +75,28 @@ async def test_slow_reader_pauses_and_resumes():
         assert p._paused_reading and p.buffer.size <= HIGH_WATER + (1 << 20)
         data = await r.read()
         assert data == body and not p._paused_reading
+        await conn.close()
+
+
+async def test_body_complete_while_paused_then_next_response():
+    """A body that ended in the read that paused the connection: reading it resumes."""
+    body = BLOCK + b"x" * 100  # over the high-water mark only with its last piece
+    small = b"next"
+
+    with ScriptedServer(replies(response(body=body), response(body=small))) as srv:
+        conn = aiohttpc.HTTPConnection("127.0.0.1", srv.port, timeout=3)
+        await conn.request("GET", "/")
+        r = await conn.getresponse()
+        p = conn.protocol
+        for _ in range(200):  # bounded wait for the whole body
+            if p.body_done:
+                break
+            await asyncio.sleep(0.01)
+        assert p.body_done and p._paused_reading and p.buffer.size > HIGH_WATER
+        assert await r.read() == body
+        assert not p._paused_reading
+        await conn.request("GET", "/next")
+        assert await (await conn.getresponse()).read() == small
         await conn.close()
 
 

@@ -49,6 +49,31 @@ async def test_read_api_across_framings(raw):
         await conn.close()
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        response(body=b"0123456789"),
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(b"01234", b"56789"),
+        response(body=b"0123456789", version="HTTP/1.0", length=False),
+    ],
+    ids=["length", "chunked", "until-close"],
+)
+async def test_length_while_reading_matches_stdlib(raw):
+    """``length`` after a partial read and after reading the rest, as the stdlib has it."""
+    close = b"Content-Length" not in raw
+    with ScriptedServer(replies(raw, close=close)) as srv:
+        c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        c.request("GET", "/")
+        sr = c.getresponse()
+        want = [sr.length, sr.read(3), sr.length, sr.read(), sr.length, sr.isclosed()]
+        c.close()
+    with ScriptedServer(replies(raw, close=close)) as srv:
+        conn, r = await fetch(srv.port)
+        got = [r.length, await r.read(3), r.length, await r.read(), r.length, r.isclosed()]
+        await conn.close()
+    assert got == want
+
+
 async def test_read_amt_spans_chunks():
     raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(b"ab", b"cd", b"ef")
     with ScriptedServer(replies(raw)) as srv:
