@@ -59,8 +59,18 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def chart_grid(results: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The chart's rows (scenarios run on any server) and columns (servers)."""
+    servers = list(results["servers"])
+    keys = [k for k in SCENARIOS if any(k in per for per in results["servers"].values())]
+    return keys, servers
+
+
 def chart(results: dict[str, Any], path: Path) -> Path | None:
-    """One bar chart per scenario (ratios to the reference); None without matplotlib."""
+    """Bar charts of ratios to each reference: a row per scenario, a column per server.
+
+    None without matplotlib or without any scenario.
+    """
     try:
         import matplotlib
 
@@ -68,24 +78,38 @@ def chart(results: dict[str, Any], path: Path) -> Path | None:
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    server, per = next(iter(results["servers"].items()))
-    keys = [k for k in SCENARIOS if k in per and "_skipped" not in per[k]]
+    keys, servers = chart_grid(results)
     if not keys:
         return None
-    fig, axes = plt.subplots(len(keys), 1, figsize=(9, 2.6 * len(keys)), squeeze=False)
-    for ax, key in zip(axes[:, 0], keys, strict=True):
-        rows = per[key]
-        items = [(c, e["ratio"]) for c, e in rows.items() if not c.startswith("_") and "ratio" in e]
-        items.sort(key=lambda ce: ce[1])
-        names = [c for c, _ in items]
-        colors = [
-            "tab:red" if c.startswith(("aiohttpc", "sync_facade")) else "tab:gray" for c in names
-        ]
-        ax.barh(names, [v for _, v in items], color=colors)
-        ax.axvline(1.0, color="black", linewidth=0.8)
-        ax.set_title(f"{key}: {SCENARIOS[key].title} (ratio to {rows['_reference']})", fontsize=9)
-        ax.tick_params(labelsize=8)
-    fig.suptitle(f"aiohttpc benchmarks, {server} server, {results['date']}", fontsize=10)
+    fig, axes = plt.subplots(
+        len(keys), len(servers), figsize=(9 * len(servers), 2.6 * len(keys)), squeeze=False
+    )
+    for col, server in enumerate(servers):
+        per = results["servers"][server]
+        for row, key in enumerate(keys):
+            ax = axes[row, col]
+            rows = per.get(key)
+            title = f"[{server}] {key}: {SCENARIOS[key].title}"
+            if rows is None or "_skipped" in rows:
+                why = "not run" if rows is None else f"left out: {rows['_skipped']}"
+                ax.set_title(title, fontsize=9)
+                ax.text(0.5, 0.5, why, ha="center", va="center", wrap=True, fontsize=8)
+                ax.set_axis_off()
+                continue
+            items = [
+                (c, e["ratio"]) for c, e in rows.items() if not c.startswith("_") and "ratio" in e
+            ]
+            items.sort(key=lambda ce: ce[1])
+            names = [c for c, _ in items]
+            colors = [
+                "tab:red" if c.startswith(("aiohttpc", "sync_facade")) else "tab:gray"
+                for c in names
+            ]
+            ax.barh(names, [v for _, v in items], color=colors)
+            ax.axvline(1.0, color="black", linewidth=0.8)
+            ax.set_title(f"{title} (ratio to {rows['_reference']})", fontsize=9)
+            ax.tick_params(labelsize=8)
+    fig.suptitle(f"aiohttpc benchmarks, {', '.join(servers)}, {results['date']}", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

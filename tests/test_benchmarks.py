@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import instructions
+from benchmarks import instructions, report
 from benchmarks.__main__ import (
     EmbeddedServer,
     download_sizes,
@@ -166,3 +166,15 @@ def test_a_short_download_fails_the_worker(client: str) -> None:
         assert " of 2,097,152 bytes" in r["error"], r
     finally:
         ng.stop()
+
+
+def test_chart_has_a_column_per_server_and_a_row_per_scenario_run_anywhere() -> None:
+    ok = {"stdlib": {"median": 1.0, "ratio": 1.0}, "_reference": "stdlib"}
+    results = {
+        "servers": {
+            "embedded": {"S1": ok, "S5": ok},
+            "nginx": {"S1": ok, "S4": ok, "S5": {"_skipped": "answers first"}},
+        }
+    }
+    assert report.chart_grid(results) == (["S1", "S4", "S5"], ["embedded", "nginx"])
+    assert report.chart_grid({"servers": {"embedded": {}}}) == ([], ["embedded"])
