@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import aiohttpc
 from aiohttpc.protocol import HIGH_WATER
@@ -82,8 +83,16 @@ async def test_body_complete_while_paused_then_next_response():
     """A body that ended in the read that paused the connection: reading it resumes."""
     body = BLOCK + b"x" * 100  # over the high-water mark only with its last piece
     small = b"next"
+    raw = response(body=body)
+    cut = len(raw) - 200
 
-    with ScriptedServer(replies(response(body=body), response(body=small))) as srv:
+    def in_two(conn: Conn) -> None:
+        # The last 200 bytes cross the mark and end the body in one read.
+        conn.send(raw[:cut])
+        time.sleep(0.2)
+        conn.send(raw[cut:])
+
+    with ScriptedServer(replies(in_two, response(body=small))) as srv:
         conn = aiohttpc.HTTPConnection("127.0.0.1", srv.port, timeout=3)
         await conn.request("GET", "/")
         r = await conn.getresponse()
