@@ -191,10 +191,13 @@ class HTTPConnection:
         kwargs: dict[str, Any] = {}
         if self.source_address:
             kwargs["local_addr"] = self.source_address
-        task = loop.create_task(
-            loop.create_connection(lambda: HTTPProtocol(loop), self.host, self.port, **kwargs)
+        connecting = loop.create_connection(
+            lambda: HTTPProtocol(loop), self.host, self.port, **kwargs
         )
-        _transport, protocol = await bounded(task, timeout)
+        if timeout is None:
+            _transport, protocol = await connecting  # no Task needed: nothing to cancel
+        else:
+            _transport, protocol = await bounded(loop.create_task(connecting), timeout)
         self._protocol = protocol
         try:
             if self._tunnel_host:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 import time
 
 import pytest
@@ -249,6 +250,26 @@ async def test_connect_timeout():
         for f in fillers:
             f.close()
         lst.close()
+
+
+async def test_close_aborts_a_transport_that_cannot_flush():
+    """close() waits at most about a second for unsent bytes, then aborts the transport."""
+    released = threading.Event()
+
+    def not_reading(conn: Conn) -> None:
+        released.wait(5.0)  # neither reads nor closes until the test is done
+
+    with ScriptedServer(not_reading) as srv:
+        conn = conn_to(srv, timeout=None)
+        await conn.connect()
+        p = conn.protocol
+        p.write(b"x" * (32 << 20))  # far more than the socket buffers take
+        assert p.transport.get_write_buffer_size() > 0
+        t0 = time.monotonic()
+        await conn.close()
+        elapsed = time.monotonic() - t0
+        released.set()
+        assert 0.8 < elapsed < 2.5 and p.lost
 
 
 async def test_read_timeout_closes_connection():
