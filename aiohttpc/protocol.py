@@ -55,16 +55,13 @@ async def bounded(fut: asyncio.Future[Any], timeout: float | None) -> Any:
             waiter.set_result(None)
 
     fut.add_done_callback(_done)
-    handle = loop.call_later(timeout, _expire, waiter)
     try:
-        await waiter
+        await expiring(waiter, timeout)
     except BaseException:
         fut.remove_done_callback(_done)
         if not fut.cancel() and not fut.cancelled():
             fut.exception()  # it ended as we gave up: mark its error as seen
         raise
-    finally:
-        handle.cancel()
     return fut.result()
 
 

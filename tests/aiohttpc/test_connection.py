@@ -269,7 +269,7 @@ async def test_close_aborts_a_transport_that_cannot_flush():
         await conn.close()
         elapsed = time.monotonic() - t0
         released.set()
-        assert 0.8 < elapsed < 2.5 and p.lost
+        assert 0.8 < elapsed < 4.0 and p.lost  # the server holds out 5 s
 
 
 async def test_read_timeout_closes_connection():
