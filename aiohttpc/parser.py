@@ -79,6 +79,18 @@ class ParserSink(Protocol):
     def on_stray_data(self) -> None: ...
 
 
+class _Detached:
+    """The sink of a parser whose connection is gone: any event reaching it is a bug."""
+
+    def _gone(self, *args: object) -> None:
+        raise RuntimeError("response parser fed after it was detached from its connection")
+
+    on_informational = on_head = on_body = on_complete = on_stray_data = _gone
+
+
+_DETACHED = _Detached()
+
+
 def _wants_close(version: int, index: dict[str, list[str]]) -> bool:
     """The stdlib's keep-alive rules for HTTP/1.1 and HTTP/1.0 (first values count)."""
     conn = index.get("connection")
@@ -225,6 +237,11 @@ class ResponseParser:
         self._informational = 0
         self.trailers = None
         self._reset_head()
+
+    def detach(self) -> None:
+        """Let go of the sink, which holds this parser: the pair is then freed by reference
+        counting alone, with no cycle left for the garbage collector."""
+        self._sink = _DETACHED
 
     @property
     def body_left(self) -> int | None:

@@ -267,6 +267,7 @@ class HTTPProtocol(asyncio.Protocol):
         except HTTPException as exc:
             self._fail(exc)  # the response's reader then closes the connection
         self.consumed()
+        self._detach_if_done()
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         assert self.transport is not None
@@ -307,6 +308,12 @@ class HTTPProtocol(asyncio.Protocol):
         if d is not None and not d.done():
             d.set_exception(exc or ConnectionResetError("Connection lost"))
         self._drain_waiter = None
+        self._detach_if_done()
+
+    def _detach_if_done(self) -> None:
+        # Once lost with no response left to parse, nothing reaches the parser again.
+        if self.lost and not self._direct and not self.parser.expecting:
+            self.parser.detach()
 
     def _at_eof(self, exc: Exception | None) -> None:
         if not self.parser.expecting:

@@ -58,13 +58,17 @@ class _LocalSource:
             direct.close()
 
     def release(self, complete: bool) -> None:
+        core = self._core
         if not self.done:
             # The rest of the body is still on the connection: the core closes it, and
             # before the caller goes on, so that its next request opens a new one.
             if bridge.in_loop_thread():
-                self._core.close()
+                core.close()
             else:
-                bridge.call(self._core.close)
+                bridge.call(core.close)
+        # The core's own reader is finished now, so it no longer needs to ask us; and
+        # without the link the two responses are freed by reference counting alone.
+        core.view = None
 
 
 class HTTPResponse(io.BufferedIOBase):
@@ -264,8 +268,10 @@ class _SocketView:
     the connection is closed once that response is done with it.
     """
 
-    def __init__(self, conn: HTTPConnection, protocol: Any) -> None:
-        self._conn = conn
+    def __init__(self, core: aiohttpc.HTTPConnection, protocol: Any) -> None:
+        # The core connection, not the façade's: the façade keeps this view, and a
+        # reference back would be a cycle only the garbage collector could free.
+        self._core = core
         self._protocol = protocol
 
     def _sock(self) -> Any:
@@ -273,14 +279,15 @@ class _SocketView:
         return t.get_extra_info("socket") if t is not None else None
 
     def close(self) -> None:
-        if self._conn._core.protocol is self._protocol:
-            self._conn.sock = None
+        core = self._core
+        if core.protocol is self._protocol:
+            bridge.call(core.detach_nowait)  # as ``conn.sock = None``
 
     def settimeout(self, value: float | None) -> None:
-        self._conn.timeout = value
+        self._core.timeout = value
 
     def gettimeout(self) -> float | None:
-        return resolve_timeout(self._conn.timeout)
+        return resolve_timeout(self._core.timeout)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock(), name)
@@ -367,7 +374,7 @@ class HTTPConnection:
             return None
         view = self._sock_view
         if view is None or view._protocol is not p:
-            view = self._sock_view = _SocketView(self, p)
+            view = self._sock_view = _SocketView(self._core, p)
         return view
 
     @sock.setter

@@ -411,3 +411,14 @@ def test_second_response_on_a_parser_keeps_nothing_of_the_first(eol):
             [("X-First", "1"), ("Transfer-Encoding", "chunked")],
             [("X-Second", "2"), ("Transfer-Encoding", "chunked")],
         ]
+
+
+def test_a_detached_parser_refuses_to_deliver():
+    # detach() is for a parser whose connection is gone; feeding it after is a bug
+    sink = Sink()
+    p = ResponseParser(sink)
+    p.detach()
+    p.expect("GET")
+    with pytest.raises(RuntimeError, match="detached"):
+        p.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    assert sink.events == []
