@@ -398,7 +398,8 @@ class HTTPConnection:
     ) -> None:
         """Send a whole request; Content-Length or chunking chosen as the stdlib does."""
         out = self.prepare_request(method, url, body, headers, encode_chunked=encode_chunked)
-        await self.send_prepared(out)
+        if not self._written_at_once(out):  # most requests: no second coroutine
+            await self.send_prepared(out)
 
     def cancel_prepared(self) -> None:
         """A prepared request will not be sent after all (its connection failed)."""
@@ -435,11 +436,18 @@ class HTTPConnection:
         if p is None or not p.usable:
             self.close_nowait()
             raise RemoteDisconnected("Remote end closed connection without response")
-        try:
-            self._write_whole(p, out)
-        except BaseException:
-            self.close_nowait()
-            raise
+        self._write_whole(p, out)
+
+    def _written_at_once(self, out: Outgoing) -> bool:
+        """Write *out* if it is small and the open connection takes it without a wait.
+
+        False when that is not so, and nothing was done.
+        """
+        p = self._protocol
+        if p is None or p._paused_writing or not p.usable or not self._small(out):
+            return False
+        self._write_whole(p, out)
+        return True
 
     def write_direct(self, out: Outgoing) -> bytes | None:
         """Write a small request straight onto the socket, from a thread off the loop.
@@ -485,7 +493,12 @@ class HTTPConnection:
         return head + body if body else head
 
     def _write_whole(self, p: HTTPProtocol, out: Outgoing) -> None:
-        p.write(self._announce(p, out))
+        """Write a small request in one go; a failed write closes the connection."""
+        try:
+            p.write(self._announce(p, out))
+        except BaseException:
+            self.close_nowait()
+            raise
 
     async def _ensure_open(self) -> HTTPProtocol:
         if not self.connected:
@@ -565,7 +578,9 @@ class HTTPConnection:
             raise ResponseNotReady(self._state)
         timeout = resolve_timeout(self.timeout)
         try:
-            head = await p.read_head(timeout)
+            # read_head's loop, without a coroutine of its own
+            while (head := p.arrived_head()) is None:
+                await p.wait(timeout)
         except BaseException:
             self.close_nowait()
             raise

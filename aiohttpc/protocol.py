@@ -179,17 +179,26 @@ class HTTPProtocol(asyncio.Protocol):
 
     async def read_head(self, timeout: float | None) -> ResponseHead:
         """The head of the response being read; raises what the parser or socket raised."""
-        while self.head is None:
+        while (head := self.arrived_head()) is None:
+            await self.wait(timeout)
+        return head
+
+    def arrived_head(self) -> ResponseHead | None:
+        """The head of the response being read if it has arrived, else None (wait, then
+        ask again); raises what the parser or socket raised."""
+        head = self.head
+        if head is None:
             if self.error is not None:
                 raise self.error
             if self.lost:
                 # the connection went while a request was being started on it
                 self._at_eof(None)
-                if self.error is None:
-                    raise RemoteDisconnected("Remote end closed connection without response")
-                continue
-            await self.wait(timeout)
-        return self.head
+                head = self.head  # the end of stream may have ended a head
+                if head is None:
+                    raise self.error or RemoteDisconnected(
+                        "Remote end closed connection without response"
+                    )
+        return head
 
     def demand(self, want: int) -> None:
         """A reader waits for *want* buffered bytes (-1: the whole body): allow that much."""

@@ -341,3 +341,24 @@ async def test_run_helper_uses_uvloop():
 async def test_repr():
     c = aiohttpc.HTTPConnection("127.0.0.1", 1)
     assert "127.0.0.1:1" in repr(c) and "not connected" in repr(c)
+
+
+async def test_a_failed_write_closes_the_connection_and_the_next_request_reconnects():
+    # The write of a small request happens without a coroutine of its own: a failure
+    # there must still close the connection rather than leave it expecting a response.
+    with ScriptedServer(replies(response(body=b"one"))) as srv:
+        async with conn_to(srv) as conn:
+            assert await get(conn) == b"one"
+            protocol = conn.protocol
+            assert protocol is not None
+
+            def broken(data):
+                raise OSError("write failed")
+
+            protocol.write = broken
+            with pytest.raises(OSError, match="write failed"):
+                await conn.request("GET", "/")
+            assert conn.protocol is None and not conn.connected
+            assert await get(conn, "/again") == b"one"
+    assert len(srv.conns) == 2
+    assert srv.received[1].startswith(b"GET /again ")
