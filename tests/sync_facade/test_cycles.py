@@ -21,18 +21,21 @@ CLIENTS = [
 ]
 
 
-def read_all(mod: Any, port: int) -> bytes:
+def get(mod: Any, port: int) -> tuple[Any, Any]:
     conn = mod.HTTPConnection("127.0.0.1", port, timeout=5)
     conn.request("GET", "/")
-    data = conn.getresponse().read()
+    return conn, conn.getresponse()
+
+
+def read_all(mod: Any, port: int) -> bytes:
+    conn, r = get(mod, port)
+    data = r.read()
     conn.close()
     return data
 
 
 def read_part(mod: Any, port: int) -> bytes:
-    conn = mod.HTTPConnection("127.0.0.1", port, timeout=5)
-    conn.request("GET", "/")
-    r = conn.getresponse()
+    conn, r = get(mod, port)
     data = r.read(10)
     r.close()
     conn.close()
@@ -41,9 +44,7 @@ def read_part(mod: Any, port: int) -> bytes:
 
 def through_sock(mod: Any, port: int) -> bytes:
     """As urllib.request does: the socket closed through ``conn.sock``, then dropped."""
-    conn = mod.HTTPConnection("127.0.0.1", port, timeout=5)
-    conn.request("GET", "/")
-    r = conn.getresponse()
+    conn, r = get(mod, port)
     assert conn.sock is not None and conn.sock.gettimeout() == 5
     conn.sock.close()
     conn.sock = None
