@@ -377,8 +377,9 @@ class HTTPConnection:
                         self._buffer.append(b"Transfer-Encoding: chunked")
                 else:
                     self._buffer.append(b"Content-Length: %d" % length)
-            for name, value in headers.items():
-                self.putheader(name, value)
+            if headers:  # no view and iterator for the usual empty mapping
+                for name, value in headers.items():
+                    self.putheader(name, value)
             if isinstance(body, str):
                 body = bodies.encode_text(body, "body")
         except BaseException:
@@ -483,8 +484,10 @@ class HTTPConnection:
 
     def _announce(self, p: HTTPProtocol, out: Outgoing) -> bytes:
         """Expect the response to *out* and return its bytes (head and small body)."""
-        head, body, kind, _chunked = out
-        self.last_body_path = None if kind == bodies.NONE else "copy"
+        # Fields by name: unpacking a NamedTuple goes through an iterator.
+        head = out.head
+        body = out.body
+        self.last_body_path = None if out.kind == bodies.NONE else "copy"
         p.expect(self._method)
         if self.debuglevel > 0:
             print("send:", repr(head))

@@ -330,6 +330,10 @@ class ResponseParser:
         pos = 0
         end = len(buf)
         sink = self._sink
+        if not isinstance(buf, bytes):
+            # Once here, rather than bytes() of every piece: for a piece that is bytes
+            # already that still looks up __bytes__ and makes a bound method.
+            buf = bytes(buf)
         while pos < end:
             state = self._state
             if (
@@ -339,15 +343,19 @@ class ResponseParser:
             ):
                 pos = head_end + 4
             elif state == BODY_LENGTH:
-                take = min(self._left, end - pos)
-                sink.on_body(bytes(buf[pos : pos + take]))
+                take = self._left
+                if take > end - pos:  # not min(): that makes an iterator per call
+                    take = end - pos
+                sink.on_body(buf[pos : pos + take])
                 pos += take
                 self._left -= take
                 if not self._left:
                     self._finish()
             elif state == CHUNK_DATA:
-                take = min(self._left, end - pos)
-                sink.on_body(bytes(buf[pos : pos + take]))
+                take = self._left
+                if take > end - pos:
+                    take = end - pos
+                sink.on_body(buf[pos : pos + take])
                 pos += take
                 self._left -= take
                 if not self._left:
@@ -361,7 +369,7 @@ class ResponseParser:
                 else:
                     raise MalformedChunk(b"")
             elif state == BODY_CLOSE:
-                sink.on_body(bytes(buf[pos:end]))
+                sink.on_body(buf[pos:end])
                 pos = end
             elif state in (IDLE, FAILED):
                 sink.on_stray_data()
@@ -374,7 +382,7 @@ class ResponseParser:
                             self._line_too_long(state)
                         break
                     nl = end - 1
-                line = bytes(buf[pos : nl + 1])
+                line = buf[pos : nl + 1]
                 pos = nl + 1
                 if len(line) > MAX_LINE:
                     self._line_too_long(state)

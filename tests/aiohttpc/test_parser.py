@@ -422,3 +422,28 @@ def test_a_detached_parser_refuses_to_deliver():
     with pytest.raises(RuntimeError, match="detached"):
         p.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
     assert sink.events == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+        b"HTTP/1.0 200 OK\r\n\r\nhello world",
+    ],
+    ids=["length", "chunked", "until-close"],
+)
+@pytest.mark.parametrize("size", [1, 3, 7, 1000])
+def test_body_pieces_are_bytes_however_the_input_is_split(data, size):
+    # Split input is kept in a bytearray between feeds; what reaches the sink must
+    # still be bytes, as the stdlib's reads return.
+    pieces: list[object] = []
+    sink = Sink()
+    sink.on_body = pieces.append  # type: ignore[method-assign]
+    p = ResponseParser(sink)
+    p.expect("GET")
+    for i in range(0, len(data), size):
+        p.feed(data[i : i + size])
+    p.feed_eof()
+    assert b"".join(pieces) == b"hello world"  # type: ignore[arg-type]
+    assert {type(x) for x in pieces} == {bytes}
