@@ -424,8 +424,10 @@ class HTTPConnection:
         )
 
     def sends_at_once(self, out: Outgoing) -> bool:
-        """Whether *out* goes out in one write on the open connection (nothing to wait for)."""
-        return self.connected and self._small(out)
+        """Whether *out* goes out in one write on the open connection (nothing to wait for:
+        no connect, no body to stream, no paused transport to drain)."""
+        p = self._protocol
+        return p is not None and not p._paused_writing and p.usable and self._small(out)
 
     def send_now(self, out: Outgoing) -> None:
         """Write a request for which ``sends_at_once`` held, without awaiting anything.
@@ -440,14 +442,10 @@ class HTTPConnection:
         self._write_whole(p, out)
 
     def _written_at_once(self, out: Outgoing) -> bool:
-        """Write *out* if it is small and the open connection takes it without a wait.
-
-        False when that is not so, and nothing was done.
-        """
-        p = self._protocol
-        if p is None or p._paused_writing or not p.usable or not self._small(out):
+        """Write *out* when ``sends_at_once`` holds; False (nothing done) when not."""
+        if not self.sends_at_once(out):
             return False
-        self._write_whole(p, out)
+        self._write_whole(self._protocol, out)  # type: ignore[arg-type]
         return True
 
     def write_direct(self, out: Outgoing) -> bytes | None:
