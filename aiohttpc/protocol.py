@@ -9,7 +9,6 @@ in memory is above ``high_water`` and resumes when the reader brings it under
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import Awaitable
 from typing import Any
 
@@ -68,6 +67,33 @@ async def bounded(fut: asyncio.Future[Any], timeout: float | None) -> Any:
 class HTTPProtocol(asyncio.Protocol):
     """One connection's receive side and write flow control; no ``http.client`` rules."""
 
+    # Slots: a crawler holds thousands of these, and an instance dict was ~0.9 KiB each.
+    __slots__ = (
+        "_closed_waiter",
+        "_direct",
+        "_drain_waiter",
+        "_high",
+        "_low",
+        "_paused_reading",
+        "_paused_writing",
+        "_pending",
+        "_waiter",
+        "_want",
+        "body_done",
+        "buffer",
+        "bytes_received",
+        "bytes_sent",
+        "completed",
+        "error",
+        "head",
+        "informational",
+        "loop",
+        "lost",
+        "parser",
+        "stray",
+        "transport",
+    )
+
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -83,10 +109,12 @@ class HTTPProtocol(asyncio.Protocol):
         self.error: BaseException | None = None
         self.lost = False
         self.stray = False
-        self.informational: list[int] = []
+        self.informational: tuple[int, ...] = ()  # 1xx statuses before this head
         # (buffer, trailers) of the last response whose body was received completely
         self.completed: tuple[BodyBuffer | None, Any] = (None, None)
-        self._pending: deque[str | None] = deque()
+        # Methods of requests sent while an earlier response is still being read: at most
+        # one or two (http.client's states), so a list; an empty deque is 0.7 KiB.
+        self._pending: list[str | None] = []
         self._waiter: asyncio.Future[None] | None = None
         self._drain_waiter: asyncio.Future[None] | None = None
         self._closed_waiter: asyncio.Future[None] | None = None
@@ -132,7 +160,7 @@ class HTTPProtocol(asyncio.Protocol):
     def _start(self, method: str | None) -> None:
         self.head = None
         self.body_done = False
-        self.informational = []
+        self.informational = ()
         self._want = 0
         # A new buffer each time: the previous response keeps reading its own.
         self.buffer = BodyBuffer()
@@ -353,7 +381,7 @@ class HTTPProtocol(asyncio.Protocol):
     # -- parser sink ---------------------------------------------------------------------
 
     def on_informational(self, status: int) -> None:
-        self.informational.append(status)
+        self.informational += (status,)
         self._wake()
 
     def on_head(self, head: ResponseHead) -> None:
@@ -383,7 +411,7 @@ class HTTPProtocol(asyncio.Protocol):
         if self._waiter is not None:
             self._wake()
         if self._pending:
-            self._start(self._pending.popleft())
+            self._start(self._pending.pop(0))
 
     def on_stray_data(self) -> None:
         self.stray = True

@@ -67,3 +67,25 @@ def test_same_as_a_bytearray(ops: list[tuple[str, object]]) -> None:
             chunk_ends = []
         assert buf.size == len(buf) == len(model)
         assert bool(buf) == bool(model)
+
+
+def test_a_long_stream_of_small_chunks_keeps_order_and_bounded_storage() -> None:
+    # Tiny pieces (a body of small chunks) pass through while 50 stay held the whole
+    # time: every byte comes out in order, and the storage of taken chunks is given
+    # back although the buffer never runs empty.
+    buf = BodyBuffer()
+    sent = bytearray()
+    got = bytearray()
+    most_held = 0
+    for i in range(20_050):
+        piece = bytes([i % 251, i % 13])
+        buf.append(piece)
+        sent += piece
+        if i >= 50:
+            got += buf.take(1)
+            got += buf.take_chunk(1)
+        most_held = max(most_held, len(buf._chunks))
+    assert buf.size == 100
+    got += buf.take()
+    assert got == sent and buf.size == 0
+    assert most_held <= 2 * 50 + 32

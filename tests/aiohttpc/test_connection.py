@@ -352,10 +352,16 @@ async def test_a_failed_write_closes_the_connection_and_the_next_request_reconne
             protocol = conn.protocol
             assert protocol is not None
 
-            def broken(data):
-                raise OSError("write failed")
+            real = protocol.transport
 
-            protocol.write = broken
+            class BrokenTransport:
+                def __getattr__(self, name):
+                    return getattr(real, name)
+
+                def write(self, data):
+                    raise OSError("write failed")
+
+            protocol.transport = BrokenTransport()
             with pytest.raises(OSError, match="write failed"):
                 await conn.request("GET", "/")
             assert conn.protocol is None and not conn.connected
