@@ -53,6 +53,10 @@ class _Origin:
         self.blocked = False  # queued in the pool's list of origins waiting for a slot
 
 
+def _closed_factory(key: Hashable) -> HTTPConnection:
+    raise RuntimeError("the pool is closed")
+
+
 class Pool:
     """Connections by key (scheme, host, port, TLS settings, proxy: the caller's choice).
 
@@ -339,6 +343,9 @@ class Pool:
         Connections still lent out are closed when they come back.
         """
         self._closed = True
+        # The factory is usually a bound method of the pool's owner, which holds the
+        # pool: dropping it lets a closed client be freed without the cycle collector.
+        self._factory = _closed_factory
         idle = list(self._idle)
         if self._sweeper is not None:
             self._sweeper.cancel()

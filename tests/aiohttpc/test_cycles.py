@@ -71,3 +71,16 @@ async def test_a_response_read_through_the_client_leaves_no_cycles():
                 del r
                 await client.pool.aclose()
     assert found == []
+
+
+async def test_a_closed_client_leaves_no_cycles():
+    # A closed client, once dropped, is freed with its pool and TLS context at once.
+    with (
+        ScriptedServer(replies(response(body=b"pooled"))) as srv,
+        cyclic_garbage("aiohttpc", "ssl") as found,
+    ):
+        async with aiohttpc.Client() as client:
+            r = await client.get(f"http://127.0.0.1:{srv.port}/")
+            assert await r.read() == b"pooled"
+        del client, r
+    assert found == []
