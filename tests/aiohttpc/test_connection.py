@@ -368,3 +368,24 @@ async def test_a_failed_write_closes_the_connection_and_the_next_request_reconne
             assert await get(conn, "/again") == b"one"
     assert len(srv.conns) == 2
     assert srv.received[1].startswith(b"GET /again ")
+
+
+async def test_a_request_sent_while_the_previous_body_is_arriving():
+    # The second request goes out while the first body is unfinished; its response is
+    # parsed after that body ends, and each response reads its own bytes. (The stdlib's
+    # buffered reader may read into the second response and lose it with the first.)
+    def handler(c: Conn) -> None:
+        c.read_request()
+        c.send(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nfirst")
+        c.read_request()
+        c.send(b"-rest" + response(body=b"second"))
+
+    with ScriptedServer(handler) as srv:
+        async with conn_to(srv) as conn:
+            await conn.request("GET", "/1")
+            r1 = await conn.getresponse()
+            await conn.request("GET", "/2")
+            assert await r1.read() == b"first-rest"
+            assert await (await conn.getresponse()).read() == b"second"
+    assert len(srv.conns) == 1
+    assert srv.received[0].startswith(b"GET /1 ") and b"GET /2 " in srv.received[0]
