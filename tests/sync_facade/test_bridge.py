@@ -123,9 +123,7 @@ def test_timeout_raises_and_closes_the_connection():
         conn.close()
 
 
-def test_keyboard_interrupt_leaves_connection_closed():
-    if threading.current_thread() is not threading.main_thread():
-        pytest.skip("signals are delivered to the main thread only")
+def test_keyboard_interrupt_leaves_connection_closed(sigint_raises: None) -> None:
 
     def slow_then_ok(conn: Conn) -> None:
         conn.read_request()

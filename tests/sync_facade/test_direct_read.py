@@ -229,9 +229,7 @@ def test_over_tls_the_loop_reads(server_ssl, client_ssl):
         conn.close()
 
 
-def test_keyboard_interrupt_in_the_body():
-    if threading.current_thread() is not threading.main_thread():
-        pytest.skip("signals are delivered to the main thread only")
+def test_keyboard_interrupt_in_the_body(sigint_raises: None) -> None:
     with ScriptedServer(
         per_connection(cut_short(300_000, then_close=False), replies(SMALL)), by_index=True
     ) as srv:
