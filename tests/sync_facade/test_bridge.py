@@ -124,7 +124,6 @@ def test_timeout_raises_and_closes_the_connection():
 
 
 def test_keyboard_interrupt_leaves_connection_closed(sigint_raises: None) -> None:
-
     def slow_then_ok(conn: Conn) -> None:
         conn.read_request()
         conn.drain_to_eof(1.0)

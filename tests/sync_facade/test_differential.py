@@ -624,6 +624,18 @@ def check_stuck_state(theirs, ours):
     assert second_ours is None and ours["log"][-1][1][0] == 200
 
 
+def check_request_before_read(theirs, ours):
+    # Both read the first body whole; only the stdlib's read-ahead swallowed the second.
+    body = b"x" * 300_000
+    assert next(out for op, out in theirs["log"] if op == "read") == body
+    assert [out for op, out in ours["log"] if op == "read"] == [body, b"second"]
+    assert [out for op, out in theirs["log"] if op == "getresponse"][1][:2] == (
+        "raised",
+        "RemoteDisconnected",
+    )
+    assert ours["connections"] == 1
+
+
 def check_nothing_sent(theirs, ours):
     assert ours["log"][0][1][:2] == ("raised", "TypeError") == theirs["log"][0][1][:2]
     assert theirs["received"] and theirs["received"][0].startswith(b"POST")  # a half request
@@ -779,6 +791,21 @@ INTENDED: list[Scenario] = [
         by_index=True,
         intended="closing a response with unread body closes its connection",
         check=check_connections(1, 2),
+    ),
+    Scenario(
+        "request-before-the-body-is-read",
+        replies(response(body=b"x" * 300_000), response(body=b"second")),
+        [
+            ("request", "GET", "/1"),
+            ("getresponse",),
+            ("request", "GET", "/2"),
+            ("sleep", 0.1),  # the second response arrives behind the first body
+            ("read",),
+            ("getresponse",),
+            ("read",),
+        ],
+        intended="a request sent before the previous body is read gets its response",
+        check=check_request_before_read,
     ),
 ]
 
