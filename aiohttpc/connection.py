@@ -13,6 +13,9 @@ A response that is not read to the end blocks the next ``getresponse()``
 has closed while idle is noticed and opened anew before the next request, and any
 error while sending or reading a head closes the connection rather than leaving it
 half used.
+
+The state rules and the building of the request head are ``RequestHeadBuilder``'s
+(``request_head``); this module connects, writes and reads.
 """
 
 from __future__ import annotations
@@ -21,48 +24,22 @@ import asyncio
 import os
 import socket
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from . import body as bodies
 from . import sender, serializer
 from .errors import (
-    CannotSendHeader,
-    CannotSendRequest,
-    HTTPException,
     InvalidURL,
     NotConnected,
     RemoteDisconnected,
     ResponseNotReady,
 )
 from .protocol import HTTPProtocol, bounded
+from .request_head import CS_IDLE, CS_REQ_SENT, Outgoing, RequestHeadBuilder
 from .response import HTTPResponse
 from .status import HTTP_PORT
 
-_CS_IDLE = "Idle"
-_CS_REQ_STARTED = "Request-started"
-_CS_REQ_SENT = "Request-sent"
-
-# operation -> (state it needs, state it leaves, error class, whether the error names the state)
-_TRANSITIONS: dict[str, tuple[str, str, type[HTTPException], bool]] = {
-    "putrequest": (_CS_IDLE, _CS_REQ_STARTED, CannotSendRequest, True),
-    "putheader": (_CS_REQ_STARTED, _CS_REQ_STARTED, CannotSendHeader, False),
-    "endheaders": (_CS_REQ_STARTED, _CS_REQ_SENT, CannotSendHeader, False),
-    "getresponse": (_CS_REQ_SENT, _CS_IDLE, ResponseNotReady, True),
-}
-
 SMALL_BODY = 1 << 16  # bodies up to this size go out in the same write as the head
-
-
-class Outgoing(NamedTuple):
-    """A request ready to be written: its head and its classified body."""
-
-    head: bytes
-    body: Any
-    kind: str
-    chunked: bool
-
-
-_NO_NAMES: frozenset[str] = frozenset()
 
 
 def resolve_timeout(timeout: Any) -> float | None:
@@ -94,7 +71,7 @@ def split_hostport(host: str, port: int | None, default_port: int) -> tuple[str,
     return host, port
 
 
-class HTTPConnection:
+class HTTPConnection(RequestHeadBuilder):
     """One HTTP/1.1 connection to *host*:*port*, with ``http.client``'s API awaited.
 
     ``timeout`` bounds the connect and each wait for the network (``TimeoutError``).
@@ -103,8 +80,6 @@ class HTTPConnection:
     from the socket.
     """
 
-    _http_vsn = 11
-    _http_vsn_str = "HTTP/1.1"
     response_class: type[HTTPResponse] = HTTPResponse
     default_port = HTTP_PORT
     auto_open = 1
@@ -124,15 +99,10 @@ class HTTPConnection:
         self.timeout = timeout
         self.source_address = source_address
         self.blocksize = blocksize
+        super().__init__()
         self._protocol: HTTPProtocol | None = None
-        self._buffer: list[bytes] = []
         self._response: HTTPResponse | None = None
-        self._state = _CS_IDLE
-        self._method: str | None = None
-        self._url: str | None = None
-        self._expect_continue = False
         self.last_body_path: str | None = None  # "sendfile" or "copy": how the last body went
-        self._host_cache: tuple[tuple[str, int], bytes] | None = None
         self._tunnel_host: str | None = None
         self._tunnel_port: int | None = None
         self._tunnel_headers: dict[str, str] = {}
@@ -149,13 +119,7 @@ class HTTPConnection:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    # -- state rules -------------------------------------------------------------------
-
-    def _transition(self, op: str) -> None:
-        need, after, error, named = _TRANSITIONS[op]
-        if self._state != need:
-            raise error(self._state) if named else error()
-        self._state = after
+    # -- the socket and set-up -----------------------------------------------------------
 
     @property
     def sock(self) -> Any:
@@ -271,7 +235,7 @@ class HTTPConnection:
 
     def close_nowait(self) -> None:
         """``close()`` without awaiting: usable from callbacks on the loop."""
-        self._state = _CS_IDLE
+        self._state = CS_IDLE
         try:
             self._drop_protocol()
         finally:
@@ -282,111 +246,9 @@ class HTTPConnection:
 
     # -- sending -------------------------------------------------------------------------
 
-    def putrequest(
-        self, method: str, url: str, skip_host: bool = False, skip_accept_encoding: bool = False
-    ) -> None:
-        """Start a request: the request line, and Host and Accept-Encoding unless skipped."""
-        if self._response is not None and self._response.isclosed():
-            self._response = None
-        self._transition("putrequest")
-        try:
-            line = serializer.request_line(method, url, self._http_vsn_str)
-        except BaseException:
-            self._state = _CS_IDLE
-            raise
-        self._method = method
-        self._url = url or "/"
-        self._expect_continue = False
-        self._buffer = [line]
-        if self._http_vsn == 11:
-            if not skip_host:
-                host = self._tunnel_host or self.host
-                port = self._tunnel_port if self._tunnel_host else self.port
-                if self._url.startswith("http"):
-                    value = serializer.host_value(self._url, host, port, self.default_port)  # type: ignore[arg-type]
-                    self.putheader("Host", value)
-                else:
-                    self._buffer.append(self._host_line(host, port))  # type: ignore[arg-type]
-            if not skip_accept_encoding:
-                self._buffer.append(b"Accept-Encoding: identity")
-
-    def _host_line(self, host: str, port: int) -> bytes:
-        """The Host line for requests with a path URL, cached for the (host, port)."""
-        key = (host, port)
-        cached = self._host_cache
-        if cached is None or cached[0] != key:
-            value = serializer.host_value("", host, port, self.default_port)
-            cached = self._host_cache = (key, serializer.header_line("Host", value))
-        return cached[1]
-
-    def putheader(self, header: str | bytes, *values: str | bytes | int) -> None:
-        """Add a header line; several values are folded onto continuation lines."""
-        if self._state != _CS_REQ_STARTED:
-            raise CannotSendHeader()
-        line = serializer.header_line(header, *values)
-        if line[:7].lower() == b"expect:" and b"100-continue" in line.lower():
-            self._expect_continue = True
-        self._buffer.append(line)
-
-    def prepare_end(self, message_body: Any = None, *, encode_chunked: bool = False) -> Outgoing:
-        """The synchronous half of ``endheaders``: validate, change state, build the head."""
-        kind = bodies.classify(message_body)  # TypeError before anything is sent
-        return self._end(message_body, kind, encode_chunked)
-
-    def _end(self, message_body: Any, kind: str, encode_chunked: bool) -> Outgoing:
-        self._transition("endheaders")
-        head = serializer.join_head(self._buffer)
-        self._buffer.clear()  # not a new list: one object less per request
-        if kind == bodies.BYTES and not isinstance(message_body, bytes):
-            message_body = memoryview(message_body).cast("B")
-        return Outgoing(head, message_body, kind, encode_chunked and self._http_vsn == 11)
-
     async def endheaders(self, message_body: Any = None, *, encode_chunked: bool = False) -> None:
         """Send the request head, then *message_body* if given."""
         await self.send_prepared(self.prepare_end(message_body, encode_chunked=encode_chunked))
-
-    def prepare_request(
-        self,
-        method: str,
-        url: str,
-        body: Any = None,
-        headers: Mapping[str, Any] = {},
-        *,
-        encode_chunked: bool = False,
-    ) -> Outgoing:
-        """The synchronous half of ``request``: every check, the state change, the head.
-
-        Raises what ``request`` raises for bad input, before anything is sent.
-        """
-        names = frozenset(k.lower() for k in headers) if headers else _NO_NAMES
-        kind = bodies.classify(body)  # TypeError before the state changes
-        self.putrequest(
-            method, url, skip_host="host" in names, skip_accept_encoding="accept-encoding" in names
-        )
-        try:
-            if "content-length" in names:
-                encode_chunked = False
-            elif "transfer-encoding" not in names:
-                encode_chunked = False
-                length = bodies.content_length(body, method)
-                if length is None:
-                    if body is not None:
-                        if self.debuglevel > 0:
-                            print(f"Unable to determine size of {body!r}")
-                        encode_chunked = True
-                        self._buffer.append(b"Transfer-Encoding: chunked")
-                else:
-                    self._buffer.append(b"Content-Length: %d" % length)
-            if headers:  # no view and iterator for the usual empty mapping
-                for name, value in headers.items():
-                    self.putheader(name, value)
-            if isinstance(body, str):
-                body = bodies.encode_text(body, "body")
-        except BaseException:
-            self._state = _CS_IDLE
-            self._buffer = []
-            raise
-        return self._end(body, kind, encode_chunked)
 
     async def request(
         self,
@@ -404,8 +266,8 @@ class HTTPConnection:
 
     def cancel_prepared(self) -> None:
         """A prepared request will not be sent after all (its connection failed)."""
-        if self._state == _CS_REQ_SENT and self._response is None:
-            self._state = _CS_IDLE
+        if self._state == CS_REQ_SENT and self._response is None:
+            self._state = CS_IDLE
 
     @property
     def connected(self) -> bool:
@@ -529,7 +391,7 @@ class HTTPConnection:
             try:
                 p = await self._ensure_open()
             except BaseException:
-                self._state = _CS_IDLE
+                self._state = CS_IDLE
                 raise
         try:
             if self._small(out):
@@ -572,7 +434,7 @@ class HTTPConnection:
         """The response to the request sent; ``ResponseNotReady`` if none can be read now."""
         if self._response is not None and self._response.isclosed():
             self._response = None
-        if self._state != _CS_REQ_SENT or self._response is not None:
+        if self._state != CS_REQ_SENT or self._response is not None:
             raise ResponseNotReady(self._state)
         p = self._protocol
         if p is None:
@@ -587,7 +449,7 @@ class HTTPConnection:
             raise
         if self.debuglevel > 0:
             print("reply:", repr(f"{head.raw_version} {head.status} {head.reason}\r\n"))
-        self._state = _CS_IDLE
+        self._state = CS_IDLE
         if p.stray:
             head.will_close = True
         will_close = head.will_close

@@ -2,7 +2,7 @@
 
 ``ResponseParser`` keeps its state in memory and calls a *sink* (any object with the
 ``ParserSink`` methods) as results appear; it knows nothing of sockets or loops.
-Body framing is decided once, by ``decide_framing``; each framing has its own reader
+Body framing is decided once, by ``framing.decide_framing``; each framing has its own reader
 state and its own end-of-stream rule. Errors are the ``http.client`` exception classes
 with the stdlib's messages, plus the stricter ones from ``errors``.
 """
@@ -19,10 +19,10 @@ from .errors import (
     LineTooLong,
     MalformedChunk,
     RemoteDisconnected,
-    ResponseFramingError,
     TooManyInformational,
     UnknownProtocol,
 )
+from .framing import FRAMING, FRAMING_LENGTHS, ResponseHead, decide_framing
 from .headers import MAX_HEADERS, MAX_LINE, Headers
 
 MAX_INFORMATIONAL = 32  # 1xx responses skipped before the final one, at most
@@ -41,34 +41,6 @@ FAILED = 9
 
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _NOT_TOKEN = bytes(range(0x21)) + b":\x7f"
-
-
-class ResponseHead:
-    """The status line and headers of a final response, with its decided framing."""
-
-    __slots__ = (
-        "chunked",
-        "headers",
-        "length",
-        "raw_version",
-        "reason",
-        "status",
-        "version",
-        "will_close",
-    )
-
-    def __init__(self, raw_version: str, status: int, reason: str, headers: Headers) -> None:
-        self.raw_version = raw_version
-        self.version = 10 if raw_version in ("HTTP/1.0", "HTTP/0.9") else 11
-        self.status = status
-        self.reason = reason
-        self.headers = headers
-        self.chunked = False
-        self.length: int | None = None
-        self.will_close = False
-
-    def __repr__(self) -> str:
-        return f"<ResponseHead {self.status} {self.reason!r} v{self.version}>"
 
 
 class ParserSink(Protocol):
@@ -91,89 +63,11 @@ class _Detached:
 _DETACHED = _Detached()
 
 
-def _wants_close(version: int, index: dict[str, list[str]]) -> bool:
-    """The stdlib's keep-alive rules for HTTP/1.1 and HTTP/1.0 (first values count)."""
-    conn = index.get("connection")
-    if version == 11:
-        return conn is not None and "close" in conn[0].lower()
-    if index.get("keep-alive", ("",))[0]:
-        return False
-    if conn is not None and "keep-alive" in conn[0].lower():
-        return False
-    pconn = index.get("proxy-connection")
-    return not (pconn is not None and "keep-alive" in pconn[0].lower())
-
-
-def _content_length(values: list[str]) -> int | None:
-    """One length from every Content-Length value, or None where the stdlib ignores it.
-
-    Raises ResponseFramingError when the values disagree.
-    """
-    found: set[int] = set()
-    for value in values:
-        for part in value.split(","):
-            try:
-                n = int(part)
-            except ValueError:
-                n = -1
-            found.add(n)
-    if len(found) > 1:
-        raise ResponseFramingError(f"conflicting Content-Length values: {values!r}")
-    n = found.pop() if found else -1
-    return None if n < 0 else n
-
-
 # The (name, value) pairs of the regular lines of a header block, each a whole line
 # token ":" value CRLF (token: no controls, space, ':' or DEL), the value's leading
 # blanks dropped. A block is regular when every line is one of them.
 _TOKEN = "[\x21-\x39\x3b-\x7e\x80-\xff]+"
 _header_items = re.compile(f"^({_TOKEN}):[ \t]*([^\r\n]*)\r\n", re.MULTILINE).findall
-
-# The headers that decide framing and keep-alive, and the lengths of their names.
-_FRAMING = frozenset(
-    {"content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection"}
-)
-_FRAMING_LENGTHS = frozenset(map(len, _FRAMING))
-
-
-def decide_framing(
-    head: ResponseHead, method: str | None, index: dict[str, list[str]] | None = None
-) -> None:
-    """Set ``chunked``, ``length`` and ``will_close`` on *head*, as the stdlib does.
-
-    *index* maps lower-cased names to values for (at least) the ``_FRAMING`` headers;
-    by default the head's own header index. Stricter than the stdlib: Transfer-Encoding
-    together with Content-Length reads the body by Transfer-Encoding and closes the
-    connection afterwards; conflicting Content-Length values raise ResponseFramingError.
-    """
-    if index is None:
-        index = head.headers.index
-    te = index.get("transfer-encoding")
-    cl = index.get("content-length")
-    head.will_close = _wants_close(head.version, index)
-    if te:
-        codings = ",".join(te).lower()
-        head.chunked = codings.rsplit(",", 1)[-1].strip() == "chunked"
-        if cl or not head.chunked:
-            head.will_close = True
-    elif cl:
-        v = cl[0]
-        head.length = (
-            int(v) if len(cl) == 1 and v.isdigit() and v.isascii() else _content_length(cl)
-        )
-    status = head.status
-    if method == "CONNECT" and 200 <= status < 300:
-        head.length = 0  # the tunnel begins right after the head
-        head.chunked = False
-        head.will_close = False
-        return
-    if status == 204 or status == 304 or 100 <= status < 200 or method == "HEAD":
-        head.length = 0
-        head.chunked = False
-        if status == 101:
-            head.will_close = True
-    if not head.chunked and head.length is None:
-        head.will_close = True
 
 
 class ResponseParser:
@@ -481,7 +375,7 @@ class ResponseParser:
             return False
         framing: dict[str, list[str]] = {}
         for name, value in items:
-            if len(name) in _FRAMING_LENGTHS and (key := name.lower()) in _FRAMING:
+            if len(name) in FRAMING_LENGTHS and (key := name.lower()) in FRAMING:
                 framing.setdefault(key, []).append(value)
         self._status_text(text[: eol + 2])
         self._hitems = items

@@ -15,7 +15,8 @@ from typing import Any
 from . import heap
 from .buffer import BodyBuffer
 from .errors import HTTPException, RemoteDisconnected
-from .parser import ResponseHead, ResponseParser
+from .framing import ResponseHead
+from .parser import ResponseParser
 
 HIGH_WATER = 1 << 20
 LOW_WATER = 1 << 18

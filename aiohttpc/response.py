@@ -15,8 +15,8 @@ from typing import Any
 from .buffer import BodyBuffer
 from .direct_read import DirectBody
 from .errors import ResponseNotReady
+from .framing import ResponseHead
 from .headers import Headers
-from .parser import ResponseHead
 from .protocol import HTTPProtocol
 from .reader import NEED, BodyReader
 

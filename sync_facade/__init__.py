@@ -34,7 +34,8 @@ from aiohttpc.status import HTTP_PORT as HTTP_PORT
 from aiohttpc.status import HTTPS_PORT as HTTPS_PORT
 from aiohttpc.status import responses
 
-from .client import HTTPConnection, HTTPResponse, HTTPSConnection
+from .client import HTTPConnection, HTTPSConnection
+from .response import HTTPResponse
 
 globals().update(HTTPStatus.__members__)
 
