@@ -151,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                     params["path"] = upload_file(tmp, params["size"])
                     warmup["path"] = upload_file(tmp, warmup["size"])
                 params["_warmup"] = warmup
+                params["_repeat"] = sc.repeat
                 samples: dict[str, list[dict[str, Any]]] = {c: [] for c in clients}
                 for run in range(runs):
                     order = clients if run % 2 == 0 else list(reversed(clients))

@@ -5,6 +5,9 @@
 in bytes, this process). With ``"_warmup": {...}`` in the parameters, the scenario
 first runs once with those (small) parameters, untimed: what a client does once per
 process (imports on first use, starting a loop thread or a thread pool) is not a rate.
+With ``"_repeat": k`` the timed run is made *k* times and the one of median duration
+is reported (``"repeats"`` lists every duration): a transfer of a few tens of
+milliseconds, timed once, is at the mercy of one page fault storm or preemption.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import asyncio
 import json
 import os
 import resource
+import statistics
 import sys
 import time
 from typing import Any
@@ -35,7 +39,9 @@ def run(client_name: str, scenario: str, port: int, params: dict[str, Any]) -> d
     method = scenario.lower()
     params = dict(params)
     warmup = params.pop("_warmup", None)
+    repeat = max(1, int(params.pop("_repeat", 1)))
     warm = 0.0
+    times: list[float] = []
     if client_name in clients_sync.NAMES:
         client = clients_sync.make(client_name)
         fn = getattr(client, method, None)
@@ -49,7 +55,9 @@ def run(client_name: str, scenario: str, port: int, params: dict[str, Any]) -> d
 
         if warmup is not None:
             warm = timed_sync(warmup)[1]
-        count, seconds = timed_sync(params)
+        for _ in range(repeat):
+            count, seconds = timed_sync(params)
+            times.append(seconds)
     else:
         client, loop_kind = clients_async.make(client_name)
         fn = getattr(client, method, None)
@@ -70,9 +78,19 @@ def run(client_name: str, scenario: str, port: int, params: dict[str, Any]) -> d
 
             if warmup is not None:
                 warm = runner.run(timed(warmup))[1]
-            count, seconds = runner.run(timed(params))
+            for _ in range(repeat):
+                count, seconds = runner.run(timed(params))
+                times.append(seconds)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"count": count, "seconds": seconds, "peak_rss": rss, "warmup_seconds": warm}
+    result = {
+        "count": count,
+        "seconds": statistics.median_low(times),
+        "peak_rss": rss,
+        "warmup_seconds": warm,
+    }
+    if repeat > 1:
+        result["repeats"] = times
+    return result
 
 
 def main() -> None:

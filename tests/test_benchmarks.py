@@ -47,6 +47,22 @@ def test_no_warmup_when_none_is_asked(port: int) -> None:
     r = run_worker("sync_facade", "S1", port, {"requests": 20}, None, True)
     assert r["count"] == 20
     assert r["warmup_seconds"] == 0
+    assert "repeats" not in r  # one timed run unless asked
+
+
+@pytest.mark.parametrize("client", ["stdlib", "aiohttpc-uvloop"])
+def test_worker_reports_the_median_of_repeated_timed_runs(port: int, client: str) -> None:
+    params = {"size": 1 << 20, "_warmup": {"size": 1 << 16}, "_repeat": 3}
+    r = run_worker(client, "S4", port, params, None, True)
+    assert r["count"] == 1 << 20
+    assert len(r["repeats"]) == 3 and all(t > 0 for t in r["repeats"])
+    assert r["seconds"] == sorted(r["repeats"])[1]
+
+
+def test_short_transfers_are_timed_more_than_once() -> None:
+    """S4 and S5 take tens of milliseconds per run: one timing is too noisy to compare."""
+    assert SCENARIOS["S4"].repeat >= 3 and SCENARIOS["S5"].repeat >= 3
+    assert SCENARIOS["S1"].repeat == 1  # the request scenarios last long enough
 
 
 @pytest.mark.parametrize("size", [0, 1, 65_536, (3 << 20) + 7])
