@@ -42,6 +42,12 @@ class Lease:
         return f"<Lease {self._origin.key!r} {self.state} uses={self.uses}>"
 
 
+# The waiter queue of every origin nobody has waited for yet: shared, and holding
+# nothing (maxlen 0), so only ``_Origin.add_waiter`` may add to a queue. A crawler
+# holds an origin per host it has a connection to, and an empty deque is 0.7 KiB.
+_NO_WAITERS: deque[tuple[int, asyncio.Future[Lease]]] = deque(maxlen=0)
+
+
 class _Origin:
     __slots__ = ("blocked", "idle", "key", "open", "waiters")
 
@@ -49,8 +55,13 @@ class _Origin:
         self.key = key
         self.idle: dict[Lease, None] = {}  # insertion order: popitem() is the most recent
         self.open = 0
-        self.waiters: deque[tuple[int, asyncio.Future[Lease]]] = deque()  # (arrival, fut)
+        self.waiters = _NO_WAITERS  # (arrival, fut) in arrival order
         self.blocked = False  # queued in the pool's list of origins waiting for a slot
+
+    def add_waiter(self, arrival: int, fut: asyncio.Future[Lease]) -> None:
+        if self.waiters is _NO_WAITERS:
+            self.waiters = deque()
+        self.waiters.append((arrival, fut))
 
 
 def _closed_factory(key: Hashable) -> HTTPConnection:
@@ -164,7 +175,7 @@ class Pool:
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Lease] = loop.create_future()
         self._arrivals += 1
-        origin.waiters.append((self._arrivals, fut))
+        origin.add_waiter(self._arrivals, fut)
         if not origin.blocked and self._blocked_by_total(origin):
             origin.blocked = True
             self._blocked.append(origin)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import time
 from collections.abc import Hashable
@@ -277,3 +278,33 @@ def test_limits_are_validated() -> None:
         Pool(lambda k: HTTPConnection("x"), limit=0)
     with pytest.raises(ValueError):
         Pool(lambda k: HTTPConnection("x"), limit_per_host=0)
+
+
+async def test_an_origin_nobody_waits_for_stays_small() -> None:
+    """A crawler holds an origin per host it has a connection to: bookkeeping per origin
+    must not carry an (empty) waiter queue, which alone would be ~0.7 KiB."""
+    import tracemalloc
+
+    def factory(key: Hashable) -> HTTPConnection:
+        return HTTPConnection("127.0.0.1", 9, timeout=5)  # never connected here
+
+    pool = Pool(factory, limit=None)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        leases = [await pool.acquire(("http", f"host{i}", 80)) for i in range(500)]
+        after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    pool_module = os.path.join("aiohttpc", "pool.py")
+    in_pool = sum(
+        s.size_diff
+        for s in after.compare_to(before, "filename")
+        if s.traceback[0].filename.endswith(pool_module)
+    )
+    assert pool.stats()["origins"] == 500
+    assert in_pool / 500 < 512, f"{in_pool / 500:.0f} bytes of pool bookkeeping per origin"
+    for lease in leases:
+        pool.discard(lease)
+    await pool.aclose()
+    assert pool.stats()["origins"] == 0
