@@ -80,9 +80,29 @@ class BodyBuffer:
         avail = len(first) - off
         if n < 0 or n > avail:
             n = avail
-        out = first if (not off and n == len(first)) else first[off : off + n]
+        if not off and n == len(first):  # the whole first chunk: each piece of a stream
+            self.size -= n
+            if self._first + 1 == len(self._chunks):  # _drop_first's first case, inlined
+                self._chunks.clear()
+                self._first = 0
+            else:
+                self._drop_first()
+            return first
         self._advance(n)
-        return out
+        return first[off : off + n]
+
+    def take_into(self, view: memoryview) -> int:
+        """Remove up to ``len(view)`` bytes, copied into *view*; returns how many."""
+        n = min(len(view), self.size)
+        done = 0
+        while done < n:
+            first = self._chunks[self._first]
+            off = self._off
+            k = min(n - done, len(first) - off)
+            view[done : done + k] = memoryview(first)[off : off + k]
+            self._advance(k)
+            done += k
+        return n
 
     def take_chunks(self) -> list[bytes]:
         """Remove and return everything as the list of chunks (no join)."""

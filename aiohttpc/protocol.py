@@ -88,6 +88,7 @@ class HTTPProtocol(asyncio.Protocol):
         "error",
         "head",
         "informational",
+        "into",
         "loop",
         "lost",
         "parser",
@@ -122,6 +123,7 @@ class HTTPProtocol(asyncio.Protocol):
         self._paused_reading = False
         self._paused_writing = False
         self._direct = False  # a thread reads the body from the socket itself
+        self.into: asyncio.BufferedProtocol | None = None  # receives for us (receive_into)
         self._high = high_water
         self._low = low_water
         self._want = 0
@@ -306,6 +308,53 @@ class HTTPProtocol(asyncio.Protocol):
             self._fail(exc)  # the response's reader then closes the connection
         self.consumed()
         self._detach_if_done()
+
+    def begin_into(self, stand_in: asyncio.BufferedProtocol, min_left: int) -> bool:
+        """Give the transport's reading to *stand_in* for the rest of the body.
+
+        Only for a Content-Length body with at least *min_left* bytes still to come and
+        nothing buffered, on plain TCP or a Unix socket; False when not possible. The
+        stand-in reports what it receives (``body_received``, or ``data_received`` for
+        bytes of its own) and passes end of stream and loss on; ``end_into`` ends it.
+        """
+        left = self.parser.body_left
+        t = self.transport
+        if (
+            left is None
+            or left < min_left
+            or self.buffer.size
+            or self.into is not None
+            or self._direct
+            or self.error is not None
+            or self.lost
+            or t is None
+            or t.is_closing()
+            or t.get_extra_info("sslcontext") is not None
+        ):
+            return False
+        self.into = stand_in
+        t.set_protocol(stand_in)
+        return True
+
+    def hold_reading(self) -> None:
+        """Stop reading until a reader asks for more (``demand``, ``consumed``)."""
+        if not self._paused_reading and self.transport is not None:
+            self._paused_reading = True
+            self.transport.pause_reading()
+
+    def body_received(self, n: int) -> None:
+        """*n* body bytes arrived in a stand-in's memory (see ``begin_into``)."""
+        self.bytes_received += n
+        self.parser.skip_body(n)
+
+    def end_into(self) -> None:
+        """Take reading back from the stand-in of ``begin_into``."""
+        if self.into is None:
+            return
+        self.into = None
+        t = self.transport
+        if t is not None and not self.lost and not t.is_closing():
+            t.set_protocol(self)
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         assert self.transport is not None

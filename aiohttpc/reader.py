@@ -61,13 +61,17 @@ class BodyReader:
         return NEED
 
     def _took(self, data: bytes) -> bytes:
+        self.received(len(data))
+        return data
+
+    def received(self, n: int) -> None:
+        """*n* bytes of the body left the buffer, or went past it to the caller."""
         if self.length is not None:
-            self.length -= len(data)
+            self.length -= n
         src = self.source
         src.consumed()
         if not src.buffer.size and src.done:
             self._finish(True)
-        return data
 
     def _finish(self, complete: bool) -> None:
         if not self.closed:
@@ -132,6 +136,15 @@ class BodyReader:
 
     # -- the read operations -------------------------------------------------------------
 
+    def take_into(self, view: memoryview) -> int:
+        """Copy what is buffered, at most ``len(view)`` bytes, into *view*; the count."""
+        if self.closed or self._head_only:
+            return 0
+        n = self.source.buffer.take_into(view)
+        if n:
+            self.received(n)
+        return n
+
     def try_read(self, amt: int | None = None) -> Any:
         """``read(amt)``: *amt* bytes (fewer only at the end), or the whole rest."""
         if self.closed:
@@ -175,7 +188,7 @@ class BodyReader:
         if self.closed or n == 0 or self._head_only:
             return b""
         buf = self.source.buffer
-        if buf:
+        if buf.size:
             return self._took(buf.take_chunk(n))
         if not self.stopped:
             return self._need(1)

@@ -14,11 +14,12 @@ from typing import Any
 
 from .buffer import BodyBuffer
 from .direct_read import DirectBody
-from .errors import ResponseNotReady
+from .errors import IncompleteRead, ResponseNotReady
 from .framing import ResponseHead
 from .headers import Headers
 from .protocol import HTTPProtocol
 from .reader import NEED, BodyReader
+from .receive_into import INTO_MIN, receive_into
 
 
 class _ProtocolSource:
@@ -205,12 +206,46 @@ class HTTPResponse:
         return data  # type: ignore[no-any-return]
 
     async def readinto(self, b: Any) -> int:
-        """Read into a writable buffer; returns the number of bytes read."""
+        """Read into a writable buffer, as ``read(len(b))`` would; returns the count.
+
+        A read of ``INTO_MIN`` bytes or more from a Content-Length body on plain TCP
+        receives the bytes straight into *b* (see ``receive_into``).
+        """
         view = memoryview(b).cast("B")
-        data = await self.read(len(view))
-        n = len(data)
-        view[:n] = data
-        return n
+        try:
+            n = len(view)
+            filled = await self._receive_into(view) if n >= INTO_MIN else 0
+            if filled < n:
+                # The rest the usual way: a small rest, TLS, chunked, or the body's end
+                # or failure, which read() reports by the stdlib's rules.
+                try:
+                    data = await self.read(n - filled)
+                except IncompleteRead as exc:
+                    if filled:
+                        raise type(exc)(bytes(view[:filled]) + exc.partial, exc.expected) from exc
+                    raise
+                view[filled : filled + len(data)] = data
+                filled += len(data)
+            return filled
+        finally:
+            view.release()  # the caller's buffer may be resized again
+
+    async def _receive_into(self, view: memoryview) -> int:
+        """Copy what has arrived into *view*, then receive the rest straight into it."""
+        reader = self._reader
+        filled = reader.take_into(view)
+        p = self._p
+        if filled == len(view) or reader.closed or self._source.buffer is not p.buffer:
+            return filled
+        with view[filled:] as rest:
+            try:
+                got = await receive_into(p, rest, INTO_MIN, self.timeout)
+            except BaseException:
+                reader.abort()
+                raise
+        if got:
+            reader.received(got)
+        return filled + (got or 0)
 
     async def read1(self, n: int = -1) -> bytes:
         """Return what has arrived (at most *n* bytes), waiting only if nothing has."""
@@ -289,10 +324,13 @@ class HTTPResponse:
         return self
 
     async def __anext__(self) -> bytes:
-        data = await self.read1()
+        # read1()'s loop, without a second coroutine per piece
+        reader = self._reader
+        while (data := reader.try_read1(-1)) is NEED:
+            await self._more(reader.want)
         if not data:
             raise StopAsyncIteration
-        return data
+        return data  # type: ignore[no-any-return]
 
     async def save(self, path: str) -> int:
         """Stream the rest of the body into the file at *path*; returns bytes written."""

@@ -131,6 +131,26 @@ class PooledPeer:
             return await gather_split(total, connections, lambda n: self._loop(c, url, n))
 
 
+class AiohttpcReadinto:
+    """S4 with ``readinto()`` into one reused 1 MiB buffer (compare ``stdlib-readinto``)."""
+
+    def __init__(self) -> None:
+        import aiohttpc
+
+        self.aiohttpc = aiohttpc
+
+    async def s4(self, port: int, size: int) -> int:
+        conn = self.aiohttpc.HTTPConnection(HOST, port)
+        await conn.request("GET", f"/large?size={size}")
+        r = await conn.getresponse()
+        buf = bytearray(PIECE)
+        total = 0
+        while n := await r.readinto(buf):
+            total += n
+        await conn.close()
+        return total
+
+
 class Aiohttp(PooledPeer):
     def __init__(self) -> None:
         import aiohttp
@@ -306,6 +326,7 @@ class Floor:
 
 CLASSES: dict[str, Any] = {
     "aiohttpc": Aiohttpc,
+    "aiohttpc_readinto": AiohttpcReadinto,
     "aiohttp": Aiohttp,
     "httpx": HttpxAsync,
     "aiosonic": Aiosonic,
@@ -330,6 +351,7 @@ def supports(name: str, scenario: str) -> bool:
 NAMES = [
     "aiohttpc-asyncio",
     "aiohttpc-uvloop",
+    "aiohttpc_readinto-uvloop",
     "aiohttp-asyncio",
     "aiohttp-uvloop",
     "httpx-async",

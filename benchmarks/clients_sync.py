@@ -76,6 +76,26 @@ class HttpClientLike:
         return got
 
 
+class StdlibReadinto:
+    """S4 with ``readinto()`` into one reused 1 MiB buffer (compare ``aiohttpc_readinto``)."""
+
+    def __init__(self) -> None:
+        import http.client
+
+        self.mod = http.client
+
+    def s4(self, port: int, size: int) -> int:
+        conn = self.mod.HTTPConnection(HOST, port)
+        conn.request("GET", f"/large?size={size}")
+        r = conn.getresponse()
+        buf = bytearray(PIECE)
+        total = 0
+        while n := r.readinto(buf):
+            total += n
+        conn.close()
+        return total
+
+
 class Urllib3:
     def __init__(self) -> None:
         import urllib3
@@ -275,14 +295,29 @@ def make(name: str) -> Any:
         import sync_facade
 
         return HttpClientLike(sync_facade)
-    factories = {"urllib3": Urllib3, "requests": Requests, "httpx": HttpxSync, "pycurl": PyCurl}
-    return factories[name]()
+    return _CLASSES[name]()
 
 
-NAMES = ["stdlib", "stdlib-1MiB", "sync_facade", "urllib3", "requests", "httpx", "pycurl"]
+_CLASSES: dict[str, Any] = {
+    "stdlib-readinto": StdlibReadinto,
+    "urllib3": Urllib3,
+    "requests": Requests,
+    "httpx": HttpxSync,
+    "pycurl": PyCurl,
+}
+
+NAMES = [
+    "stdlib",
+    "stdlib-1MiB",
+    "stdlib-readinto",
+    "sync_facade",
+    "urllib3",
+    "requests",
+    "httpx",
+    "pycurl",
+]
 
 
 def supports(name: str, scenario: str) -> bool:
     """Whether client *name* has scenario *scenario* (without importing its package)."""
-    classes = {"urllib3": Urllib3, "requests": Requests, "httpx": HttpxSync, "pycurl": PyCurl}
-    return hasattr(classes.get(name, HttpClientLike), scenario.lower())
+    return hasattr(_CLASSES.get(name, HttpClientLike), scenario.lower())

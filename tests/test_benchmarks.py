@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import instructions, report
+from benchmarks import clients_async, clients_sync, instructions, report
 from benchmarks.__main__ import (
     EmbeddedServer,
     download_sizes,
@@ -34,13 +34,26 @@ def port() -> Iterator[int]:
         server.stop()
 
 
-@pytest.mark.parametrize("client", ["stdlib", "sync_facade", "aiohttpc-uvloop"])
+@pytest.mark.parametrize(
+    "client",
+    ["stdlib", "stdlib-readinto", "sync_facade", "aiohttpc-uvloop", "aiohttpc_readinto-uvloop"],
+)
 def test_worker_warms_up_before_the_timed_run(port: int, client: str) -> None:
     params = {"size": 3 << 20, "_warmup": {"size": 1 << 20}}
     r = run_worker(client, "S4", port, params, None, True)
     assert r["count"] == 3 << 20  # the timed run is the full size, not the warm-up's
     assert r["warmup_seconds"] > 0
     assert r["seconds"] > 0
+
+
+def test_the_readinto_variants_are_downloads_only() -> None:
+    """They exist to compare one way of reading a large body, not to repeat the rest."""
+    for name, module in (
+        ("stdlib-readinto", clients_sync),
+        ("aiohttpc_readinto-uvloop", clients_async),
+    ):
+        assert module.supports(name, "S4")
+        assert not any(module.supports(name, s) for s in ("S1", "S2", "S3", "S5", "S6"))
 
 
 def test_no_warmup_when_none_is_asked(port: int) -> None:
@@ -170,7 +183,9 @@ def test_nginx_serves_every_download_size_a_run_asks_for(
     assert len(rows) == 2 and all("—" not in r for r in rows), rows
 
 
-@pytest.mark.parametrize("client", ["stdlib", "aiohttpc-uvloop"])
+@pytest.mark.parametrize(
+    "client", ["stdlib", "stdlib-readinto", "aiohttpc-uvloop", "aiohttpc_readinto-uvloop"]
+)
 def test_a_short_download_fails_the_worker(client: str) -> None:
     """A size nginx has no file for is a 404: an error in the results, not a fast rate."""
     ng = nginx_server(None, (1 << 20,))
