@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -205,6 +206,15 @@ class Bridge:
             return fn(*args)
 
         return self.run(wrapper())
+
+    def clean_up(self, fn: Callable[..., Any], *args: Any) -> None:
+        """``call`` for clean-up that may run as the interpreter exits (a ``__del__``).
+
+        Then the daemon loop thread runs no more and a wait for it would never end:
+        the call is dropped, and the process's sockets close with it.
+        """
+        if not sys.is_finalizing():
+            self.call(fn, *args)
 
     def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run a plain function on the loop thread, without waiting."""

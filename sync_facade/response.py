@@ -55,7 +55,7 @@ class _LocalSource:
             if bridge.in_loop_thread():
                 core.close()
             else:
-                bridge.call(core.close)
+                bridge.clean_up(core.close)  # also from __del__, as the process exits
         # The core's own reader is finished now, so it no longer needs to ask us; and
         # without the link the two responses are freed by reference counting alone.
         core.view = None

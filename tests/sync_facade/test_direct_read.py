@@ -11,6 +11,8 @@ import gc
 import hashlib
 import http.client
 import signal
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -198,6 +200,46 @@ def test_abandoned_body_closes_the_connection():
         assert conn.getresponse().read() == b"second"
         conn.close()
         assert len(srv.conns) == 2
+
+
+EXIT_SCRIPT = """
+import socket, sys, threading
+import sync_facade
+
+body = bytes(3 << 20)
+srv = socket.create_server(("127.0.0.1", 0))
+
+def serve():
+    c, _ = srv.accept()
+    c.settimeout(10)
+    c.recv(65536)
+    head = b"HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n" % len(body)
+    try:
+        c.sendall(head + body)
+    except OSError:
+        pass
+
+threading.Thread(target=serve, daemon=True).start()
+conn = sync_facade.HTTPConnection("127.0.0.1", srv.getsockname()[1], timeout=5)
+conn.request("GET", "/big")
+r = conn.getresponse()
+READ
+print("exiting", flush=True)
+"""
+
+
+@pytest.mark.parametrize("read", ["r.read(2 << 20)", "r.read(10)"])
+def test_a_program_may_exit_with_a_body_half_read(read: str):
+    """The response is closed as the interpreter exits, when the loop thread runs no
+    more: that must not wait for it (it did, forever, once the body was read directly)."""
+    out = subprocess.run(
+        [sys.executable, "-c", EXIT_SCRIPT.replace("READ", read)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "exiting\n" and out.stderr == ""
 
 
 def test_small_reads_and_short_bodies_stay_on_the_loop():
