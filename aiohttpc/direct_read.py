@@ -137,14 +137,39 @@ class DirectBody:
         except BaseException:
             self.close()
             raise
-        got = len(data)
-        self.left = left - got
+        self._count(len(data), short)
+        return data
+
+    def readinto(self, view: memoryview) -> int:
+        """Block until *view* is full or the body ends (at most ``left``); the count.
+
+        The bytes go from the socket straight into *view*. Fewer than asked, before the
+        body's end, means the peer closed (``eof``).
+        """
+        f = self._file
+        if f is None:
+            return 0
+        n = min(len(view), self.left)
+        try:
+            self._raw.gather = True
+            try:
+                with view[:n] as target:
+                    got = f.readinto(target)
+            finally:
+                self._raw.gather = False
+        except BaseException:
+            self.close()
+            raise
+        self._count(got, got < n)
+        return got
+
+    def _count(self, got: int, short: bool) -> None:
+        self.left -= got
         self.received += got
         if short:
             self.eof = True
         if short or not self.left:
             self.close()
-        return data
 
     def close(self) -> None:
         f = self._file

@@ -17,6 +17,11 @@ from .errors import IncompleteRead
 NEED: Any = object()
 
 
+def prefixed(exc: IncompleteRead, prefix: bytes) -> IncompleteRead:
+    """*exc* raised by a read whose call had already read *prefix* (``readinto``)."""
+    return type(exc)(prefix + exc.partial, exc.expected)
+
+
 class BodySource(Protocol):
     """Where the buffered bytes come from, and what is known about the rest."""
 

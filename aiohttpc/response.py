@@ -18,7 +18,7 @@ from .errors import IncompleteRead, ResponseNotReady
 from .framing import ResponseHead
 from .headers import Headers
 from .protocol import HTTPProtocol
-from .reader import NEED, BodyReader
+from .reader import NEED, BodyReader, prefixed
 from .receive_into import INTO_MIN, receive_into
 
 
@@ -222,7 +222,7 @@ class HTTPResponse:
                     data = await self.read(n - filled)
                 except IncompleteRead as exc:
                     if filled:
-                        raise type(exc)(bytes(view[:filled]) + exc.partial, exc.expected) from exc
+                        raise prefixed(exc, bytes(view[:filled])) from exc
                     raise
                 view[filled : filled + len(data)] = data
                 filled += len(data)

@@ -15,7 +15,8 @@ import aiohttpc
 from aiohttpc.buffer import BodyBuffer
 from aiohttpc.direct_read import SOME as DIRECT_MIN
 from aiohttpc.direct_read import DirectBody
-from aiohttpc.reader import NEED, BodyReader
+from aiohttpc.errors import IncompleteRead
+from aiohttpc.reader import NEED, BodyReader, prefixed
 
 from .bridge import bridge
 
@@ -196,9 +197,39 @@ class HTTPResponse(io.BufferedIOBase):
             self._reader.abort()
             raise
         src.buffer.append(data)
+        self._direct_over(direct)
+
+    def _direct_over(self, direct: DirectBody) -> None:
+        """Once the direct read has met the body's end: the core accounts for it."""
         if direct.finished:
+            src = self._source
             src.direct = None
             src.done, src.error = bridge.call(self._core.end_direct, direct)
+
+    def _readinto_direct(self, view: memoryview) -> int:
+        """What has arrived, then the body's rest read off the socket into *view*."""
+        reader = self._reader
+        src = self._source
+        filled = reader.take_into(view)
+        n = len(view)
+        if src.direct is None and n - filled >= DIRECT_MIN and not reader.stopped:
+            self._fetch(n - filled)  # takes the body over where it can
+            with view[filled:] as rest:
+                filled += reader.take_into(rest)
+        direct = src.direct
+        if filled < n and direct is not None and not src.buffer.size:
+            with view[filled:] as rest:
+                try:
+                    got = direct.readinto(rest)
+                except BaseException:
+                    src.direct = None
+                    reader.abort()
+                    raise
+            self._direct_over(direct)
+            if got:
+                reader.received(got)  # after the end is known: this may complete the body
+            filled += got
+        return filled
 
     def read(self, amt: int | None = None) -> bytes:
         reader = self._reader
@@ -227,10 +258,22 @@ class HTTPResponse(io.BufferedIOBase):
 
     def readinto(self, b: Any) -> int:
         view = memoryview(b).cast("B")
-        data = self.read(len(view))
-        n = len(data)
-        view[:n] = data
-        return n
+        try:
+            n = len(view)
+            # A large read of a long Content-Length body goes straight into b.
+            filled = self._readinto_direct(view) if n >= DIRECT_MIN else 0
+            if filled < n:
+                try:
+                    data = self.read(n - filled)
+                except IncompleteRead as exc:
+                    if filled:
+                        raise prefixed(exc, bytes(view[:filled])) from exc
+                    raise
+                view[filled : filled + len(data)] = data
+                filled += len(data)
+            return filled
+        finally:
+            view.release()  # the caller's buffer may be resized again
 
     def readinto1(self, b: Any) -> int:
         view = memoryview(b).cast("B")

@@ -132,6 +132,22 @@ async def test_not_a_byte_past_the_body_lands_in_the_buffer():
         await conn.close()
 
 
+async def test_a_request_sent_before_the_body_is_read_gets_its_response():
+    # The next response arrives right behind the body: the body's bytes go into the
+    # buffer, the next response's go to the parser.
+    with ScriptedServer(replies(response(body=BODY), SMALL)) as srv:
+        conn = aiohttpc.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        await conn.request("GET", "/")
+        r = await conn.getresponse()
+        await conn.request("GET", "/again")
+        await asyncio.sleep(0.1)
+        counts, data = await read_into(r, 1 << 20)
+        assert data == BODY and counts[-1] == 0
+        assert await (await conn.getresponse()).read() == b"after"
+        assert len(srv.conns) == 1
+        await conn.close()
+
+
 def cut_off(conn: Conn) -> None:
     conn.send(response(body=BODY)[: -(len(BODY) - (1536 << 10))])
     conn.close()

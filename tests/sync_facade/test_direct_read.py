@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 
 import sync_facade
+from aiohttpc.direct_read import SOME as DIRECT_MIN
+from aiohttpc.direct_read import DirectBody
 from sync_facade.bridge import bridge
 from tests.servers import Conn, ScriptedServer, per_connection, replies, response
 
@@ -80,6 +82,66 @@ def test_mixed_reads_see_the_same_bytes():
     (fixed, body), closed, second, conns = both(big_then_small, mixed)
     assert fixed == [100, 300_000, 70_000, 200_000] and body == digest(BODY) and closed
     assert (second, conns) == (b"second", 1)
+
+
+def into_pieces(piece: int) -> Any:
+    def read_body(r: Any) -> Any:
+        buf = bytearray(piece)
+        sizes, data = [], bytearray()
+        for _ in range(len(BODY) // piece + 3):
+            n = r.readinto(buf)
+            sizes.append(n)
+            data += buf[:n]
+            if not n:
+                break
+        buf.append(0)  # not held: it can be resized
+        return sizes, digest(bytes(data))
+
+    return read_body
+
+
+@pytest.mark.parametrize("piece", [DIRECT_MIN - 1, DIRECT_MIN, MiB, 5 * MiB])
+def test_readinto_in_pieces_then_reuse(piece: int):
+    (sizes, body), closed, second, conns = both(big_then_small, into_pieces(piece))
+    assert body == digest(BODY) and closed and sizes[-1] == 0
+    assert (second, conns) == (b"second", 1)
+
+
+def test_large_readinto_reads_off_the_socket_into_the_buffer(monkeypatch):
+    def no_bytes_objects(*args: Any) -> bytes:
+        raise AssertionError("read into a bytes object, then copied")
+
+    with ScriptedServer(replies(BIG)) as srv:
+        conn = sync_facade.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        conn.request("GET", "/big")
+        r = conn.getresponse()
+        # More than the loop holds before it pauses (1 MiB and a piece): this read
+        # takes the body's rest over.
+        first = 2 * MiB
+        buf = bytearray(first)
+        assert r.readinto(buf) == first and buf == BODY[:first]
+        direct = r._source.direct
+        assert direct is not None  # the rest is this thread's to read
+        arrived = r._source.buffer.size  # handed over from the loop with the body's rest
+        before = direct.received
+        monkeypatch.setattr(DirectBody, "read", no_bytes_objects)
+        rest = bytearray(len(BODY))
+        assert r.readinto(rest) == len(BODY) - first and rest[: len(BODY) - first] == BODY[first:]
+        assert direct.received - before == len(BODY) - first - arrived
+        assert r.isclosed() and r._source.direct is None
+        conn.close()
+
+
+def test_readinto_of_a_body_cut_short_reads_short():
+    def halves(r: Any) -> list[int]:
+        buf = bytearray(MiB // 2)
+        sizes = []
+        while n := r.readinto(buf):
+            sizes.append(n)
+        return sizes
+
+    sizes, closed = both(read_cut_short, halves)
+    assert sizes == [MiB // 2, 700_000 - MiB // 2] and closed
 
 
 def test_read_all_at_once():
@@ -228,7 +290,9 @@ print("exiting", flush=True)
 """
 
 
-@pytest.mark.parametrize("read", ["r.read(2 << 20)", "r.read(10)"])
+@pytest.mark.parametrize(
+    "read", ["r.read(2 << 20)", "r.readinto(bytearray(2 << 20))", "r.read(10)"]
+)
 def test_a_program_may_exit_with_a_body_half_read(read: str):
     """The response is closed as the interpreter exits, when the loop thread runs no
     more: that must not wait for it (it did, forever, once the body was read directly)."""
@@ -249,9 +313,11 @@ def test_small_reads_and_short_bodies_stay_on_the_loop():
         r = conn.getresponse()
         r.read(1000)
         assert r._source.direct is None  # a small read: the usual hop
-        r.read(MiB)
+        # More than the loop holds before it pauses (1 MiB and a piece), so not served
+        # from what came with the first hop alone.
+        r.read(2 * MiB)
         assert r._source.direct is not None
-        assert r.read() == BODY[1000 + MiB :]
+        assert r.read() == BODY[1000 + 2 * MiB :]
         assert r._source.direct is None
         conn.request("GET", "/small")
         r = conn.getresponse()
