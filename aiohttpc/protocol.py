@@ -415,7 +415,10 @@ class HTTPProtocol(asyncio.Protocol):
 
     def _fail(self, exc: BaseException) -> None:
         if self.error is None:
-            self.error = exc
+            # Kept without its traceback: its frames hold this protocol (a cycle that
+            # would leave the connection and its buffered body to the cycle collector).
+            # Raised again, it gets the traceback of where it is raised.
+            self.error = exc.with_traceback(None)
         self._wake()
 
     def pause_writing(self) -> None:

@@ -97,7 +97,9 @@ class _StandIn(asyncio.BufferedProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._wake()
-        self._owner.connection_lost(exc)
+        owner = self._owner
+        owner.connection_lost(exc)
+        owner.end_into()  # no cycle left between the two
 
     def pause_writing(self) -> None:
         self._owner.pause_writing()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 import aiohttpc
 from tests.cycles import cyclic_garbage
 from tests.servers import ScriptedServer, replies, response
@@ -44,7 +46,7 @@ async def test_connection_closed_by_the_server_leaves_no_cycles():
             if protocol.lost:
                 break
             await asyncio.sleep(0.01)
-        assert protocol.lost
+        assert protocol.lost and protocol.into is None
         await conn.close()
         del conn, r, protocol
     assert found == []
@@ -83,4 +85,44 @@ async def test_a_closed_client_leaves_no_cycles():
             r = await client.get(f"http://127.0.0.1:{srv.port}/")
             assert await r.read() == b"pooled"
         del client, r
+    assert found == []
+
+
+@pytest.mark.parametrize("read", ["read", "readinto"])
+async def test_a_connection_closed_mid_body_leaves_no_cycles(read: str):
+    big = b"x" * (3 << 20)
+    with ScriptedServer(replies(response(body=big))) as srv, cyclic_garbage("aiohttpc") as found:
+        conn = aiohttpc.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        await conn.request("GET", "/")
+        r = await conn.getresponse()
+        if read == "read":
+            assert len(await r.read(1 << 20)) == 1 << 20
+        else:
+            assert await r.readinto(bytearray(1 << 20)) == 1 << 20
+        protocol = r._p
+        await conn.close()  # the body cut short: an error the protocol keeps
+        assert protocol.lost and protocol.into is None
+        del conn, r, protocol
+    assert found == []
+
+
+async def test_a_body_received_into_a_buffer_leaves_no_cycles():
+    big = b"x" * (3 << 20)
+    with (
+        ScriptedServer(replies(response(body=big), response(body=big))) as srv,
+        cyclic_garbage("aiohttpc") as found,
+    ):
+        conn = aiohttpc.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        buf = bytearray(1 << 20)
+        await conn.request("GET", "/")
+        r = await conn.getresponse()
+        while await r.readinto(buf):  # to the end: the transport is handed back
+            pass
+        await conn.request("GET", "/")
+        r = await conn.getresponse()
+        assert await r.readinto(buf) == len(buf)  # the stand-in is in place
+        protocol = r._p
+        await conn.close()  # mid-body: the loss reaches the stand-in first
+        assert protocol.lost and protocol.into is None
+        del conn, r, protocol
     assert found == []
