@@ -1,15 +1,15 @@
 """Receiving a Content-Length body straight into the buffers ``readinto()`` is given.
 
-Through the ``Protocol`` path each byte is copied three times on its way to a
+Through the ``Protocol`` path each byte is copied at least three times on its way to a
 ``readinto()`` caller: into the loop's receive buffer, into a ``bytes`` per piece, into
 the caller's buffer. Once a large ``readinto()`` asks, the connection's transport gets a
 ``BufferedProtocol`` stand-in for the rest of that body: while a ``readinto()`` is
 waiting, the loop receives into the caller's memory, one copy. Between such reads what
-arrives goes the usual way, as ``bytes`` to the connection's own protocol, so any read
-method may follow. The own protocol keeps everything else:
-it counts each piece off the body as it lands (a cut-off body is reported with the right
-numbers), and end of stream, loss and write flow control go straight to it. When the
-body has ended the transport is handed back.
+arrives goes the usual way, as ``bytes`` to the connection's protocol, so any read
+method may follow. That protocol keeps everything else: it counts each piece off the
+body as it lands (a cut-off body is reported with the right numbers), and end of
+stream, loss and write flow control are passed on to it. When the body has ended the
+transport is handed back.
 """
 
 from __future__ import annotations
