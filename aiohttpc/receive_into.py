@@ -71,29 +71,21 @@ class _StandIn(asyncio.BufferedProtocol):
         if self._into:
             self.filled += nbytes
             owner.body_received(nbytes)
-            if self.filled == len(self.view) or owner.parser.body_left is None:  # type: ignore[arg-type]
-                self._wake()
-                # Nowhere to put more without a copy until this readinto() returns (its
-                # bookkeeping resumes reading): a caller that calls the next one at once
-                # has its memory in place before the loop receives again.
-                owner.hold_reading()
         else:
             owner.data_received(bytes(_spare()[:nbytes]))
-        if owner.parser.body_left is None:
-            owner.end_into()  # the body is over (or failed): reading goes back
+        over = owner.parser.body_left is None  # the body is over (or failed)
+        if self._into and (over or self.filled == len(self.view)):  # type: ignore[arg-type]
+            self._wake()
+            # Nowhere to put more without a copy until this readinto() returns (its
+            # bookkeeping resumes reading): a caller that calls the next one at once
+            # has its memory in place before the loop receives again.
+            owner.hold_reading()
+        if over:
+            owner.end_into()  # reading goes back
 
     def eof_received(self) -> bool | None:
-        # Not from here: the error a cut-off body stores would keep the frames under
-        # this call alive, and with them the buffer of this receive, the caller's.
-        self._owner.loop.call_soon(self._eof)
         self._wake()
-        return True  # _eof closes
-
-    def _eof(self) -> None:
-        owner = self._owner
-        if not owner.eof_received() and owner.transport is not None:
-            owner.transport.close()
-        owner.end_into()
+        return self._owner.eof_received()  # False: the transport closes, then the loss
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._wake()
