@@ -50,7 +50,11 @@ def resolve_timeout(timeout: Any) -> float | None:
 
 
 def split_hostport(host: str, port: int | None, default_port: int) -> tuple[str, int]:
-    """``host:port`` and ``[v6]:port`` parsing with the stdlib's InvalidURL message."""
+    """``host:port`` and ``[v6]:port`` parsing with the stdlib's InvalidURL message.
+
+    A port outside 0-65535 is an InvalidURL here, before any socket exists (the
+    stdlib's socket layer raises OverflowError at connect).
+    """
     if port is None:
         i = host.rfind(":")
         j = host.rfind("]")
@@ -68,6 +72,8 @@ def split_hostport(host: str, port: int | None, default_port: int) -> tuple[str,
             port = default_port
         if host and host[0] == "[" and host[-1] == "]":
             host = host[1:-1]
+    if isinstance(port, int) and not 0 <= port <= 65535:
+        raise InvalidURL(f"port out of range: {port}")
     return host, port
 
 
@@ -410,7 +416,18 @@ class HTTPConnection(RequestHeadBuilder):
             await self._write_body(p, body, kind, chunked)
             if chunked:
                 p.write(serializer.LAST_CHUNK)
-            await p.drain(timeout)
+            if not p.lost:
+                await p.drain(timeout)
+            # Lost after the whole request was handed over: not a send error (the stdlib's
+            # sendall had returned too); getresponse() reports the answer or the loss.
+        except OSError:
+            if p.answered:
+                # The server answered before it took the whole request (a 413, a 401):
+                # that answer is the outcome, getresponse() returns it. Never reused.
+                p.stray = True
+                return
+            self.close_nowait()
+            raise
         except BaseException:
             # Never leave a half-sent request on a connection that could be reused.
             self.close_nowait()

@@ -40,6 +40,14 @@ class ResponseFramingError(HTTPException):
     """
 
 
+class MalformedHeader(HTTPException):
+    """A response header or trailer line holding a NUL byte.
+
+    RFC 9110 (5.5) makes CR, LF and NUL invalid in field values; the stdlib passes NUL
+    through, and a value cut at it by one reader and not by another is a desync.
+    """
+
+
 class TooManyInformational(HTTPException):
     """More 1xx responses before the final one than we are willing to skip."""
 
@@ -54,6 +62,7 @@ __all__ = [
     "InvalidURL",
     "LineTooLong",
     "MalformedChunk",
+    "MalformedHeader",
     "NotConnected",
     "RemoteDisconnected",
     "ResponseFramingError",

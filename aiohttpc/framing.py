@@ -71,6 +71,21 @@ def _content_length(values: list[str]) -> int | None:
     return None if n < 0 else n
 
 
+def _transfer_codings(values: list[str]) -> list[str]:
+    """The transfer codings named, in order; ``identity`` (no coding) and empty items
+    name none, so framing then comes from Content-Length, as in the stdlib."""
+    codings = []
+    for value in values:
+        for part in value.split(","):
+            coding = part.strip().lower()
+            if coding and coding != "identity":
+                codings.append(coding)
+    return codings
+
+
+# No body can be longer than this: a larger Content-Length cannot be read or indexed.
+MAX_CONTENT_LENGTH = (1 << 63) - 1
+
 # The headers that decide framing and keep-alive, and the lengths of their names.
 FRAMING = frozenset(
     {"content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection"}
@@ -86,23 +101,25 @@ def decide_framing(
     *index* maps lower-cased names to values for (at least) the ``FRAMING`` headers;
     by default the head's own header index. Stricter than the stdlib: Transfer-Encoding
     together with Content-Length reads the body by Transfer-Encoding and closes the
-    connection afterwards; conflicting Content-Length values raise ResponseFramingError.
+    connection afterwards; conflicting Content-Length values, or a length no body can
+    have, raise ResponseFramingError.
     """
     if index is None:
         index = head.headers.index
     te = index.get("transfer-encoding")
     cl = index.get("content-length")
     head.will_close = _wants_close(head.version, index)
-    if te:
-        codings = ",".join(te).lower()
-        head.chunked = codings.rsplit(",", 1)[-1].strip() == "chunked"
+    codings = _transfer_codings(te) if te else None
+    if codings:
+        head.chunked = codings[-1] == "chunked"
         if cl or not head.chunked:
             head.will_close = True
     elif cl:
         v = cl[0]
-        head.length = (
-            int(v) if len(cl) == 1 and v.isdigit() and v.isascii() else _content_length(cl)
-        )
+        length = int(v) if len(cl) == 1 and v.isdigit() and v.isascii() else _content_length(cl)
+        if length is not None and length > MAX_CONTENT_LENGTH:
+            raise ResponseFramingError(f"Content-Length too large: {v!r}")
+        head.length = length
     status = head.status
     if method == "CONNECT" and 200 <= status < 300:
         head.length = 0  # the tunnel begins right after the head
@@ -110,9 +127,9 @@ def decide_framing(
         head.will_close = False
         return
     if status == 204 or status == 304 or 100 <= status < 200 or method == "HEAD":
+        # After a 101 the connection is the caller's for the new protocol: will_close
+        # says what the head says, as in the stdlib (no length and no reuse either way).
         head.length = 0
         head.chunked = False
-        if status == 101:
-            head.will_close = True
     if not head.chunked and head.length is None:
         head.will_close = True

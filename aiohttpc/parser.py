@@ -18,6 +18,7 @@ from .errors import (
     IncompleteRead,
     LineTooLong,
     MalformedChunk,
+    MalformedHeader,
     RemoteDisconnected,
     TooManyInformational,
     UnknownProtocol,
@@ -38,6 +39,7 @@ CHUNK_CRLF = 6
 TRAILERS = 7
 BODY_CLOSE = 8  # read until the connection closes
 FAILED = 9
+UPGRADED = 10  # after a 101: the bytes are another protocol's, kept for its taker
 
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _NOT_TOKEN = bytes(range(0x21)) + b":\x7f"
@@ -70,6 +72,12 @@ _TOKEN = "[\x21-\x39\x3b-\x7e\x80-\xff]+"
 _header_items = re.compile(f"^({_TOKEN}):[ \t]*([^\r\n]*)\r\n", re.MULTILINE).findall
 
 
+def _nul_in(lines: bytes) -> None:
+    """Refuse header or trailer lines holding a NUL (RFC 9110, 5.5)."""
+    line = next(x for x in lines.splitlines() if b"\x00" in x)
+    raise MalformedHeader(f"NUL byte in header line: {line[:100]!r}")
+
+
 class ResponseParser:
     """Incremental parser for the responses on one connection.
 
@@ -92,6 +100,7 @@ class ResponseParser:
         "_status_line",
         "_trailer_lines",
         "trailers",
+        "upgraded_tail",
     )
     _hlines: list[bytes]
     _hitems: list[tuple[str, str]]
@@ -109,6 +118,8 @@ class ResponseParser:
         self._chunk_len = 0
         self._informational = 0
         self.trailers: Headers | None = None
+        # After a 101: the bytes received past its head (the new protocol's first bytes).
+        self.upgraded_tail = b""
 
     def _reset_head(self) -> None:
         self._status_line: tuple[str, int, str] | None = None
@@ -119,9 +130,14 @@ class ResponseParser:
         return self._state
 
     @property
+    def upgraded(self) -> bool:
+        """A 101 response was read: the connection no longer carries HTTP."""
+        return self._state == UPGRADED
+
+    @property
     def expecting(self) -> bool:
         """True while a response is being waited for or read."""
-        return self._state not in (IDLE, FAILED)
+        return self._state not in (IDLE, FAILED, UPGRADED)
 
     def expect(self, method: str | None) -> None:
         """Expect the response to a request made with *method*."""
@@ -189,7 +205,7 @@ class ResponseParser:
     def feed_eof(self) -> None:
         """The peer closed: finish a read-until-close body or raise for a cut-off one."""
         state = self._state
-        if state in (IDLE, FAILED):
+        if state in (IDLE, FAILED, UPGRADED):
             return
         try:
             if state in (STATUS, HEADERS) and self._rest:
@@ -266,6 +282,9 @@ class ResponseParser:
             elif state == BODY_CLOSE:
                 sink.on_body(buf[pos:end])
                 pos = end
+            elif state == UPGRADED:
+                self.upgraded_tail += buf[pos:end]
+                return end
             elif state in (IDLE, FAILED):
                 sink.on_stray_data()
                 return end
@@ -304,7 +323,8 @@ class ResponseParser:
     def _status_text(self, line: str) -> None:
         code = line[9:12]
         if (
-            line.startswith("HTTP/1.1 ")
+            len(code) == 3
+            and line.startswith("HTTP/1.1 ")
             and code.isdigit()
             and code.isascii()
             and code[0] != "0"
@@ -337,6 +357,8 @@ class ResponseParser:
         if line == b"\r\n" or line == b"\n":
             self._end_head()
             return
+        if b"\x00" in line:
+            _nul_in(line)
         lines = self._hlines
         lines.append(line)
         if len(lines) >= MAX_HEADERS:  # the stdlib counts the blank line too
@@ -368,6 +390,10 @@ class ResponseParser:
             return False
         text = buf[pos : end + 2].decode("latin-1")
         eol = text.find("\r\n")
+        if "\x00" in text:
+            if text.find("\x00", eol) >= 0:
+                _nul_in(text[eol + 2 :].encode("latin-1"))
+            return False  # a NUL in the status line: the line path's rules
         items = _header_items(text, eol + 2)
         n = len(items) + 1
         # Each match ends in the only CRLF of its line: with as many CR and LF as
@@ -412,6 +438,13 @@ class ResponseParser:
         else:
             self._state = BODY_LENGTH
             self._left = head.length
+        if status == 101:
+            # The connection now speaks the protocol the server switched to: nothing
+            # after this head is HTTP, and none of it is a stray response.
+            self._state = UPGRADED
+            self._sink.on_head(head)
+            self._sink.on_complete()
+            return
         self._sink.on_head(head)
         if self._state == BODY_LENGTH and not self._left:
             self._finish()
@@ -432,6 +465,8 @@ class ResponseParser:
         if line == b"\r\n" or line == b"\n":
             self._finish_trailers()
             return
+        if b"\x00" in line:
+            _nul_in(line)
         self._trailer_lines.append(line)
         if len(self._trailer_lines) >= MAX_HEADERS:
             raise HTTPException(f"got more than {MAX_HEADERS} trailer lines")

@@ -9,12 +9,13 @@ in memory is above ``high_water`` and resumes when the reader brings it under
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable
 from typing import Any
 
 from . import heap
 from .buffer import BodyBuffer
-from .errors import HTTPException, RemoteDisconnected
+from .errors import HTTPException, ImproperConnectionState, RemoteDisconnected
 from .framing import ResponseHead
 from .parser import ResponseParser
 
@@ -73,6 +74,7 @@ class HTTPProtocol(asyncio.Protocol):
         "_closed_waiter",
         "_direct",
         "_drain_waiter",
+        "_eof",
         "_high",
         "_low",
         "_paused_reading",
@@ -94,6 +96,7 @@ class HTTPProtocol(asyncio.Protocol):
         "parser",
         "stray",
         "transport",
+        "upgraded",
     )
 
     def __init__(
@@ -111,6 +114,7 @@ class HTTPProtocol(asyncio.Protocol):
         self.error: BaseException | None = None
         self.lost = False
         self.stray = False
+        self.upgraded = False  # a 101 was read: the connection is for its taker (``release``)
         self.informational: tuple[int, ...] = ()  # 1xx statuses before this head
         # (buffer, trailers) of the last response whose body was received completely
         self.completed: tuple[BodyBuffer | None, Any] = (None, None)
@@ -122,6 +126,7 @@ class HTTPProtocol(asyncio.Protocol):
         self._closed_waiter: asyncio.Future[None] | None = None
         self._paused_reading = False
         self._paused_writing = False
+        self._eof = False  # only kept after a 101, for the taker of the connection
         self._direct = False  # a thread reads the body from the socket itself
         self.into: asyncio.BufferedProtocol | None = None  # receives for us (receive_into)
         self._high = high_water
@@ -144,6 +149,7 @@ class HTTPProtocol(asyncio.Protocol):
             t is not None
             and not self.lost
             and not self.stray
+            and not self.upgraded
             and self.error is None
             and not t.is_closing()
         )
@@ -244,7 +250,7 @@ class HTTPProtocol(asyncio.Protocol):
             self._resume()
 
     def _resume(self) -> None:
-        if self._direct:
+        if self._direct or self.upgraded:
             return
         self._paused_reading = False
         if self.transport is not None and not self.lost:
@@ -356,15 +362,51 @@ class HTTPProtocol(asyncio.Protocol):
         if t is not None and not self.lost and not t.is_closing():
             t.set_protocol(self)
 
+    def release(self) -> tuple[asyncio.Transport, bytes, bool]:
+        """After a 101: let go of the transport for the new protocol's taker.
+
+        Returns (transport, bytes received past the 101's head, whether the peer has
+        already ended its side); reading is paused, and this protocol no longer reads,
+        writes or closes that transport. ``ImproperConnectionState`` if there was no 101
+        or the connection was taken or closed already.
+        """
+        t = self.transport
+        if not self.upgraded or t is None or self.lost:
+            raise ImproperConnectionState("no switched protocol to take over")
+        self.transport = None
+        tail = self.parser.upgraded_tail
+        self.parser.upgraded_tail = b""
+        self.parser.detach()
+        return t, tail, self._eof
+
     def write(self, data: bytes | bytearray | memoryview) -> None:
-        assert self.transport is not None
+        """Write *data*; ``ConnectionResetError`` once the connection is gone."""
+        t = self.transport
+        assert t is not None
+        if self.lost or t.is_closing():  # closing: a failed send, its loss not yet reported
+            raise ConnectionResetError("Connection lost")
         self.bytes_sent += len(data)
-        self.transport.write(data)
+        try:
+            t.write(data)
+        except RuntimeError:  # uvloop's transport, closed before connection_lost came
+            raise ConnectionResetError("Connection lost") from None
 
     def writelines(self, parts: list[Any]) -> None:
-        assert self.transport is not None
+        """Write *parts* in one go; ``ConnectionResetError`` once the connection is gone."""
+        t = self.transport
+        assert t is not None
+        if self.lost or t.is_closing():
+            raise ConnectionResetError("Connection lost")
         self.bytes_sent += sum(map(len, parts))
-        self.transport.writelines(parts)
+        try:
+            t.writelines(parts)
+        except RuntimeError:
+            raise ConnectionResetError("Connection lost") from None
+
+    @property
+    def answered(self) -> bool:
+        """The head of the final response to the last request written has arrived."""
+        return self.head is not None and not self._pending
 
     # -- asyncio.Protocol ----------------------------------------------------------------
 
@@ -381,10 +423,15 @@ class HTTPProtocol(asyncio.Protocol):
                 self.transport.close()
 
     def eof_received(self) -> bool:
+        if self.upgraded:
+            self._eof = True
+            return True  # half-closed: the taker may still write
         self._at_eof(None)
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if isinstance(exc, OSError) and self.head is None and self.parser.expecting:
+            self._read_what_is_left()
         self.lost = True
         c = self._closed_waiter
         if c is not None and not c.done():
@@ -396,6 +443,32 @@ class HTTPProtocol(asyncio.Protocol):
             d.set_exception(exc or ConnectionResetError("Connection lost"))
         self._drain_waiter = None
         self._detach_if_done()
+
+    def _read_what_is_left(self) -> None:
+        """A send failed (the server closed on an unsent body): read the answer it may
+        have sent first, before the socket goes.
+
+        asyncio's selector transport closes on a write error without reading what has
+        arrived; it calls ``connection_lost`` while the socket is still open, so the
+        answer (a 413, a 401) is read here, at most ``HIGH_WATER`` bytes. uvloop reads
+        before it reports the loss, and TLS bytes would need the TLS layer: not here.
+        """
+        t = self.transport
+        if t is None or not isinstance(self.loop, asyncio.BaseEventLoop):
+            return
+        sock = t.get_extra_info("socket")
+        if sock is None or t.get_extra_info("sslcontext") is not None:
+            return
+        left = self._high
+        while left > 0 and self.head is None and self.parser.expecting:
+            try:
+                data = os.read(sock.fileno(), min(left, 1 << 16))
+            except OSError:  # nothing more (EAGAIN), or the reset itself
+                return
+            if not data:
+                return
+            left -= len(data)
+            self.data_received(data)
 
     def _detach_if_done(self) -> None:
         # Once lost with no response left to parse, nothing reaches the parser again.
@@ -439,6 +512,10 @@ class HTTPProtocol(asyncio.Protocol):
 
     def on_head(self, head: ResponseHead) -> None:
         self.head = head
+        if head.status == 101:
+            # What follows is the new protocol's: leave it in the socket for its taker.
+            self.upgraded = True
+            self.hold_reading()
         if heap.pending:
             heap.expect_bulk(None if head.chunked else head.length)
         self._wake()
@@ -463,7 +540,7 @@ class HTTPProtocol(asyncio.Protocol):
         self.completed = (self.buffer, self.parser.trailers)
         if self._waiter is not None:
             self._wake()
-        if self._pending:
+        if self._pending and not self.upgraded:
             self._start(self._pending.pop(0))
 
     def on_stray_data(self) -> None:

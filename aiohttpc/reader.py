@@ -45,7 +45,7 @@ class BodySource(Protocol):
 class BodyReader:
     """The read state of one response body: remaining length, closed, what to wait for."""
 
-    __slots__ = ("_head_only", "chunked", "closed", "length", "source", "want")
+    __slots__ = ("_head_only", "chunked", "closed", "failed", "length", "source", "want")
 
     def __init__(
         self, source: BodySource, length: int | None, chunked: bool, head_only: bool
@@ -54,6 +54,9 @@ class BodyReader:
         self.length = length
         self.chunked = chunked
         self.closed = False
+        # The class of the error that stopped the body early, once raised (the class only:
+        # an exception would hold its traceback's frames, and through them this reader).
+        self.failed: type[BaseException] | None = None
         self.want = 0
         self._head_only = head_only
         if not source.buffer.size and source.done:
@@ -84,7 +87,8 @@ class BodyReader:
             self.source.release(complete)
 
     def close(self) -> None:
-        """Stop reading: an unread rest of the body is abandoned."""
+        """Stop reading: an unread rest of the body is abandoned (later reads: ``b""``)."""
+        self.failed = None
         if self.closed:
             return
         src = self.source
@@ -93,10 +97,24 @@ class BodyReader:
         src.consumed()
         self._finish(complete)
 
-    def abort(self) -> None:
-        """The wait for more failed (timeout, interruption): the body is abandoned."""
+    def abort(self, exc: BaseException) -> None:
+        """The wait for more failed with *exc* (timeout, interruption): the body is
+        abandoned, and every later read raises (``again``)."""
+        if not self.closed:
+            self.failed = type(exc)
         self.source.buffer.clear()
         self._finish(False)
+
+    def again(self) -> BaseException:
+        """The error for a read after the body failed: a truncated body never reads as
+        a whole one. After a timeout it is the stdlib's ``OSError``; else an
+        ``IncompleteRead`` with nothing read (of the failure's own class)."""
+        failed = self.failed
+        if failed is not None and issubclass(failed, TimeoutError):
+            return OSError("cannot read from timed out object")
+        if failed is not None and issubclass(failed, IncompleteRead):
+            return failed(b"", self.length)
+        return IncompleteRead(b"", self.length)
 
     def _failure(self, partial: bytes) -> BaseException | None:
         """The error for a body that stopped early, or None if it simply ended."""
@@ -105,6 +123,8 @@ class BodyReader:
         if err is None or src.done:
             return None
         src.buffer.clear()
+        if not self.closed:
+            self.failed = type(err)
         self._finish(False)
         if isinstance(err, IncompleteRead):
             cut = getattr(err, "unfinished_chunk", 0)
@@ -153,6 +173,8 @@ class BodyReader:
     def try_read(self, amt: int | None = None) -> Any:
         """``read(amt)``: *amt* bytes (fewer only at the end), or the whole rest."""
         if self.closed:
+            if self.failed is not None:
+                raise self.again()
             return b""
         if self._head_only:
             self.close()
@@ -191,6 +213,8 @@ class BodyReader:
     def try_read1(self, n: int = -1) -> Any:
         """``read1(n)``: what has arrived (at most *n* bytes), waiting only for the first."""
         if self.closed or n == 0 or self._head_only:
+            if self.failed is not None:
+                raise self.again()
             return b""
         buf = self.source.buffer
         if buf.size:
@@ -206,6 +230,8 @@ class BodyReader:
     def try_peek(self, n: int = 0) -> Any:
         """``peek(n)``: bytes at the front, not consumed; waits only for the first."""
         if self.closed:
+            if self.failed is not None:
+                raise self.again()
             return b""
         buf = self.source.buffer
         if not buf and not self.stopped:
@@ -215,6 +241,8 @@ class BodyReader:
     def try_readline(self, limit: int = -1) -> Any:
         """``readline(limit)``: one line with its ``\\n``, at most *limit* bytes."""
         if self.closed or limit == 0:
+            if self.failed is not None:
+                raise self.again()
             return b""
         buf = self.source.buffer
         k = buf.line_length(limit)

@@ -8,13 +8,14 @@ kept alive where the server allows it, closed when the body was left unread.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from http.client import HTTPMessage
 from typing import Any
 
 from .buffer import BodyBuffer
 from .direct_read import DirectBody
-from .errors import IncompleteRead, ResponseNotReady
+from .errors import ImproperConnectionState, IncompleteRead, ResponseNotReady
 from .framing import ResponseHead
 from .headers import Headers
 from .protocol import HTTPProtocol
@@ -47,9 +48,12 @@ class _ProtocolSource:
         self._p.consumed()
 
     def release(self, complete: bool) -> None:
+        p = self._p
+        if p.upgraded:
+            return  # after a 101 the connection is for its taker (``upgrade``)
         # An unread rest would be read as the next response: never reuse then.
-        if self.owns or not complete or not self._p.usable:
-            self._p.close()
+        if self.owns or not complete or not p.usable:
+            p.close()
 
 
 class HTTPResponse:
@@ -180,6 +184,43 @@ class HTTPResponse:
         if self.view is not None:
             self.view.close_local()
 
+    async def upgrade(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """After a ``101 Switching Protocols``: the connection, for the new protocol.
+
+        Returns an ``asyncio`` reader and writer on the connection (TLS included); the
+        reader first gives the bytes that arrived right after the 101's head. From then
+        on the connection is the caller's: closing this response or its
+        ``HTTPConnection`` no longer touches it, and the writer closes it.
+        ``ImproperConnectionState`` for any other response, or when taken already.
+        """
+        return self.streams_over(*self.take_transport())
+
+    def take_transport(self) -> tuple[asyncio.Transport, bytes, bool]:
+        """After a 101: the transport (reading paused), the bytes received past the head,
+        and whether the peer has ended its side. The response and its connection let go
+        of it. ``ImproperConnectionState`` for any other response, or when taken already.
+        """
+        if self.status != 101:
+            raise ImproperConnectionState(f"no protocol switch to take over ({self.status})")
+        return self._p.release()
+
+    @staticmethod
+    def streams_over(
+        transport: asyncio.Transport, tail: bytes, eof: bool
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """An ``asyncio`` reader and writer on a taken transport; *tail* is read first."""
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(loop=loop)
+        stream = asyncio.StreamReaderProtocol(reader, loop=loop)
+        transport.set_protocol(stream)
+        stream.connection_made(transport)
+        if tail:
+            reader.feed_data(tail)
+        if eof:
+            reader.feed_eof()
+        transport.resume_reading()
+        return reader, asyncio.StreamWriter(transport, stream, reader, loop)
+
     async def __aenter__(self) -> HTTPResponse:
         return self
 
@@ -194,8 +235,8 @@ class HTTPResponse:
         p.demand(want)
         try:
             await p.wait(self.timeout)
-        except BaseException:
-            self._reader.abort()
+        except BaseException as exc:
+            self._reader.abort(exc)
             raise
 
     async def read(self, amt: int | None = None) -> bytes:
@@ -240,8 +281,8 @@ class HTTPResponse:
         with view[filled:] as rest:
             try:
                 got = await receive_into(p, rest, INTO_MIN, self.timeout)
-            except BaseException:
-                reader.abort()
+            except BaseException as exc:
+                reader.abort(exc)
                 raise
         if got:
             reader.received(got)

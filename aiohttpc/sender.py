@@ -140,7 +140,13 @@ async def sendfile(p: HTTPProtocol, f: Any, chunked: bool, timeout: float | None
             None, _sendfile_blocking, sock.fileno(), file_fd, offset, count, timeout
         )
         task = asyncio.ensure_future(job)
-    sent = await bounded(task, limit)
+    try:
+        sent = await bounded(task, limit)
+    except RuntimeError:
+        if not (p.lost or t.is_closing()):
+            raise
+        # loop.sendfile refuses a closing transport
+        raise ConnectionResetError("Connection lost") from None
     p.bytes_sent += sent
     if sent != count:
         raise OSError(f"file changed while sending: sent {sent} of {count} bytes")

@@ -50,13 +50,23 @@ def encode_header_name(name: str | bytes) -> bytes:
 
 
 def encode_header_value(value: str | bytes | int) -> bytes:
-    """Encode one header value as the stdlib does (str as Latin-1, int as decimal)."""
+    """Encode one header value as the stdlib does (str as Latin-1, int as decimal).
+
+    Anything else must be bytes-like; TypeError otherwise (a list of ints is not a value).
+    """
     if isinstance(value, str):
         raw = value.encode("latin-1")
     elif isinstance(value, int):
         raw = str(value).encode("ascii")
+    elif isinstance(value, bytes):
+        raw = value
     else:
-        raw = bytes(value)
+        try:
+            raw = memoryview(value).tobytes()
+        except TypeError:
+            raise TypeError(
+                f"expected string or bytes-like object, got {type(value).__name__!r}"
+            ) from None
     if _bad_value(raw):
         raise ValueError(f"Invalid header value {raw!r}")
     return raw

@@ -24,6 +24,7 @@ from aiohttpc.status import HTTP_PORT, HTTPS_PORT
 
 from .bridge import bridge
 from .response import HTTPResponse
+from .upgrade import reader_after, take_over
 
 _DEFAULT_TIMEOUT: Any = socket._GLOBAL_DEFAULT_TIMEOUT  # type: ignore[attr-defined]
 
@@ -105,12 +106,14 @@ class HTTPConnection:
 
     def _setup(self, core: aiohttpc.HTTPConnection) -> None:
         core._http_vsn = self._http_vsn
+        core.default_port = self.default_port  # a subclass's own (urllib3's HTTPS: 443)
         core._http_vsn_str = self._http_vsn_str
         core.auto_open = 0  # we open connections ourselves, through connect(), which
         core.blocking_iterables = True  # subclasses override; iterables may block
         self._core = core
         self._send_error: BaseException | None = None
         self._sock_view: _SocketView | None = None
+        self._taken: Any = None  # after a 101: the connection, the caller's now
 
     def __repr__(self) -> str:
         return repr(self._core).replace("<", "<sync_facade.", 1)
@@ -136,7 +139,12 @@ class HTTPConnection:
 
     @property
     def sock(self) -> Any:
-        """The connection's socket (None when not connected); see ``_SocketView``."""
+        """The connection's socket (None when not connected); see ``_SocketView``.
+
+        After a 101 it is the switched connection itself (see ``upgrade``).
+        """
+        if self._taken is not None:
+            return self._taken
         p = self._core.protocol
         if p is None:
             return None
@@ -147,6 +155,7 @@ class HTTPConnection:
 
     @sock.setter
     def sock(self, value: Any) -> None:
+        self._taken = None
         if value is None:
             bridge.call(self._core.detach_nowait)
         else:
@@ -163,11 +172,18 @@ class HTTPConnection:
     def connect(self) -> None:
         """Connect to the host and port given to the constructor (or the tunnel)."""
         core = self._core
+        self._taken = None
         bridge.run(core.connect(), on_interrupt=core.close_nowait)
 
     def close(self) -> None:
         """Close the connection; a response still being read on it is closed too."""
-        bridge.call(self._core.close_nowait)
+        taken = self._taken
+        self._taken = None
+        try:
+            bridge.call(self._core.close_nowait)
+        finally:
+            if taken is not None:
+                taken.close()
 
     def __del__(self) -> None:
         # A dropped stdlib connection closes its socket when collected; so does ours
@@ -251,16 +267,27 @@ class HTTPConnection:
             self._send_error = None
             raise error
         core_resp = await self._core.getresponse()
-        return (core_resp, *core_resp.take_available())
+        taken = None
+        if core_resp.status == 101:
+            taken = await take_over(core_resp, resolve_timeout(self._core.timeout))
+        return (core_resp, *core_resp.take_available(), taken)
 
     def getresponse(self) -> HTTPResponse:
-        """The response to the request sent (``ResponseNotReady`` if none can be read)."""
+        """The response to the request sent (``ResponseNotReady`` if none can be read).
+
+        After a ``101 Switching Protocols`` the connection stays open for the new
+        protocol, as with the stdlib: ``sock`` is it, and the response's ``fp`` first
+        gives the bytes that came right after the head.
+        """
         core = self._core
-        core_resp, chunks, done, error = bridge.run(
+        core_resp, chunks, done, error, taken = bridge.run(
             self._getresponse(), on_interrupt=core.close_nowait
         )
         response = self.response_class(core_resp, chunks, done, error)
         core_resp.view = response
+        if taken is not None:
+            self._taken, tail = taken
+            response.fp = reader_after(self._taken, tail)
         return response
 
 

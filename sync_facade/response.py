@@ -65,6 +65,8 @@ class _LocalSource:
 class HTTPResponse(io.BufferedIOBase):
     """A response as ``http.client`` returns it; reads are served from bytes handed over."""
 
+    fp: Any  # set after a 101 only: the switched connection's first bytes, then its socket
+
     def __init__(
         self, core: aiohttpc.HTTPResponse, chunks: list[bytes], done: bool, error: Any
     ) -> None:
@@ -148,6 +150,10 @@ class HTTPResponse(io.BufferedIOBase):
             super().close()
         finally:
             self._reader.close()
+            fp = getattr(self, "fp", None)  # only after a 101 (``upgrade``)
+            if fp is not None:
+                self.fp = None
+                fp.close()  # the socket stays open, as the stdlib's
 
     def close_local(self) -> None:
         """The core closed this response (its connection was closed): drop the rest."""
@@ -180,8 +186,8 @@ class HTTPResponse(io.BufferedIOBase):
                 )
             else:
                 chunks, done, error = bridge.run(core.take_chunks(need), on_interrupt=core.close)
-        except BaseException:
-            self._reader.abort()
+        except BaseException as exc:
+            self._reader.abort(exc)
             raise
         src.buffer.extend(chunks)
         src.done = done
@@ -192,9 +198,9 @@ class HTTPResponse(io.BufferedIOBase):
         src = self._source
         try:
             data = direct.read(need)
-        except BaseException:
+        except BaseException as exc:
             src.direct = None
-            self._reader.abort()
+            self._reader.abort(exc)
             raise
         src.buffer.append(data)
         self._direct_over(direct)
@@ -221,9 +227,9 @@ class HTTPResponse(io.BufferedIOBase):
             with view[filled:] as rest:
                 try:
                     got = direct.readinto(rest)
-                except BaseException:
+                except BaseException as exc:
                     src.direct = None
-                    reader.abort()
+                    reader.abort(exc)
                     raise
             self._direct_over(direct)
             if got:

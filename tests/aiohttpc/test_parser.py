@@ -138,9 +138,24 @@ def test_informational_bounded():
     assert bytes(ok.body) == b"hello"
 
 
-def test_switching_protocols_is_final():
-    s = parse(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n", eof=False)
-    assert s.heads[0].status == 101 and s.heads[0].will_close and s.complete == 1
+@pytest.mark.parametrize("pieces", [None, [1] * 60])
+def test_switching_protocols_is_final_and_keeps_what_follows(pieces):
+    data = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n"
+    data += b"HTTP/1.1 200 OK\r\n\r\nnot a response"
+    sink = Sink()
+    p = ResponseParser(sink)
+    p.expect("GET")
+    pos = 0
+    for n in pieces or [len(data)]:
+        p.feed(data[pos : pos + n])
+        pos += n
+    p.feed(data[pos:])
+    p.feed_eof()
+    head = sink.heads[0]
+    assert (head.status, head.length, head.will_close) == (101, 0, False)
+    assert sink.complete == 1 and sink.stray == 0 and len(sink.heads) == 1
+    assert p.upgraded and not p.expecting
+    assert p.upgraded_tail == b"HTTP/1.1 200 OK\r\n\r\nnot a response"
 
 
 @pytest.mark.parametrize(
@@ -191,6 +206,67 @@ def test_errors(data, exc, msg):
     assert isinstance(result, exc), result
     if msg:
         assert str(result) == msg or result.args[0] == msg
+
+
+@pytest.mark.parametrize("eof", [True, False])
+@pytest.mark.parametrize("head", [b"HTTP/1.1 20", b"HTTP/1.1 2", b"HTTP/1.1 99", b"HTTP/1.1 "])
+def test_status_line_cut_short_is_no_response(head, eof):
+    """A connection cut inside the status code never looks like a response."""
+    result = parse(head, pieces=[len(head)], eof=eof)
+    if eof:
+        assert isinstance(result, errors.BadStatusLine), result
+    else:
+        assert not result.heads
+
+
+@pytest.mark.parametrize(
+    "te", [b"identity", b"", b"IDENTITY", b" identity , ", b"identity\r\nTransfer-Encoding:"]
+)
+@pytest.mark.parametrize("pieces", [None, [1] * 90])
+def test_transfer_encoding_naming_no_coding_keeps_content_length(te, pieces):
+    data = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: " + te + b"\r\nContent-Length: 4\r\n\r\nabcd"
+    s = parse(data, pieces=pieces, eof=False)
+    head = s.heads[0]
+    assert (head.length, head.chunked, head.will_close) == (4, False, False)
+    assert bytes(s.body) == b"abcd" and s.complete == 1
+
+
+@pytest.mark.parametrize(
+    "value", [b"100000000000000000000", b"9223372036854775808", b"1, 100000000000000000000"]
+)
+def test_content_length_no_body_can_have_is_a_framing_error(value):
+    data = b"HTTP/1.1 200 OK\r\nContent-Length: " + value + b"\r\n\r\nabcd"
+    for pieces in (None, [1] * len(data)):
+        result = parse(data, pieces=pieces)
+        assert isinstance(result, errors.ResponseFramingError), result
+
+
+def test_largest_content_length_is_a_length():
+    data = b"HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\nabcd"
+    s = parse(data, eof=False)
+    assert s.heads[0].length == (1 << 63) - 1 and bytes(s.body) == b"abcd"
+
+
+NUL_HEADS = [
+    b"HTTP/1.1 200 OK\r\nX: a\x00b\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nX\x00: ab\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nX: ab\x00\r\n\tfolded\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\nX: a\x00b\nContent-Length: 0\n\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: a\x00\r\n\r\n",
+]
+
+
+@pytest.mark.parametrize("data", NUL_HEADS, ids=range(len(NUL_HEADS)))
+@pytest.mark.parametrize("split", [False, True])
+def test_nul_in_a_header_line_is_refused(data, split):
+    result = parse(data, pieces=[1] * len(data) if split else None)
+    assert isinstance(result, errors.MalformedHeader), result
+    assert isinstance(result, http.client.HTTPException)
+
+
+def test_nul_in_the_reason_phrase_is_the_stdlibs_business():
+    data = b"HTTP/1.1 200 O\x00K\r\nContent-Length: 0\r\n\r\n"
+    assert ours(data) == stdlib_parse(data)
 
 
 @pytest.mark.parametrize("sep", [b"\n", b"XX", b"\n\r", b"\r\r"])
@@ -347,6 +423,17 @@ DIFFERENTIAL = [
     b"HTTP/1.1 200 \xe9t\xe9\r\nContent-Length: 0\r\n\r\n",
     b"HTTP/1.1 200 OK\r\nA: b\nC: d\r\nContent-Length: 0\r\n\r\n",
     b"HTTP/1.1 200 OK\r\nA b: c\r\nContent-Length: 0\r\n\r\n",
+    # a status line cut short by the end of stream is no response
+    b"HTTP/1.1 20",
+    b"HTTP/1.1 2",
+    b"HTTP/1.1 99",
+    b"HTTP/1.1 200",
+    b"HTTP/1.1 200 O",
+    # Transfer-Encoding naming no coding: the length comes from Content-Length
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\nContent-Length: 4\r\n\r\nabcdEXTRA",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\nContent-Length: 4\r\n\r\nabcdEXTRA",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: Identity \r\nContent-Length: 4\r\n\r\nabcd",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\nto the end",
 ]
 
 

@@ -54,7 +54,7 @@ def _exc(exc: BaseException) -> tuple[str, ...]:
 
 def run_steps(mod: Any, port: int, steps: list[Step], conn_kwargs: dict[str, Any]) -> list[Any]:
     host = conn_kwargs.pop("host", "127.0.0.1")
-    conn = mod.HTTPConnection(host, port, timeout=5, **conn_kwargs)
+    conn = mod.HTTPConnection(host, port, **{"timeout": 5, **conn_kwargs})
     log: list[Any] = []
     resp: Any = None
     try:

@@ -1,0 +1,449 @@
+"""Exchanges where the façade once parted from ``http.client``: each is run with both and
+the outcomes compared, or, where the README lists a deliberate difference, both outcomes
+are checked."""
+
+from __future__ import annotations
+
+import collections
+import http.client
+import io
+import select
+import socket
+
+import pytest
+
+import sync_facade
+from tests.servers import Conn, ScriptedServer, replies, response
+from tests.sync_facade.differential import Scenario, compare, observe
+
+OK = response(body=b"hello")
+CHUNKED = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+def raw(*parts: bytes, then: str = "close"):
+    """Answer the first request with these bytes, then close, reset, or wait."""
+
+    def handler(conn: Conn) -> None:
+        if conn.read_request() is None:
+            return
+        for part in parts:
+            conn.send(part)
+        if then == "close":
+            conn.close()
+        elif then == "reset":
+            conn.reset()
+        else:
+            conn.drain_to_eof(5.0)
+
+    return handler
+
+
+def GET(*reads):
+    return [("request", "GET", "/"), ("getresponse",), *reads]
+
+
+SAME = [
+    # 1. a status line cut short by the end of stream is no response
+    Scenario("status-cut-20", raw(b"HTTP/1.1 20"), GET(("read",))),
+    Scenario("status-cut-2", raw(b"HTTP/1.1 2"), GET(("read",))),
+    Scenario("status-cut-99", raw(b"HTTP/1.1 99"), GET(("read",))),
+    Scenario("status-cut-after-code", raw(b"HTTP/1.1 200"), GET(("read",))),
+    # 3. Transfer-Encoding that names no coding: Content-Length frames the body, and the
+    # connection is reused (a hang here would be the 5 s timeout, then a difference)
+    Scenario(
+        "te-identity-with-length",
+        replies(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\nContent-Length: 4\r\n\r\nabcd", OK
+        ),
+        GET(("read",)) + GET(("read",)),
+    ),
+    Scenario(
+        "te-empty-with-length",
+        replies(b"HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\nContent-Length: 4\r\n\r\nabcd", OK),
+        GET(("read",)) + GET(("read",)),
+    ),
+    Scenario(
+        "te-identity-until-close",
+        raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\nto the end"),
+        GET(("read",)),
+    ),
+    # 4. a body that failed keeps failing
+    Scenario(
+        "chunk-cut-reads-again",
+        raw(CHUNKED + b"5\r\nab"),
+        GET(("read",), ("read",), ("read", 5), ("readline",)),
+    ),
+    Scenario(
+        "chunk-cut-read-amt-again",
+        raw(CHUNKED + b"5\r\nhello\r\n5\r\nab"),
+        GET(("read", 7), ("read",), ("read", 3)),
+    ),
+    Scenario(
+        "timeout-cl-reads-again",
+        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", then="wait"),
+        GET(("read",), ("read",), ("read", 2)),
+        conn_kwargs={"timeout": 0.5},
+    ),
+    Scenario(
+        "timeout-cl-read-amt-again",
+        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", then="wait"),
+        GET(("read", 3), ("read", 5), ("read", 5), ("read",)),
+        conn_kwargs={"timeout": 0.5},
+    ),
+    Scenario(
+        "timeout-chunked-reads-again",
+        raw(CHUNKED + b"5\r\nab", then="wait"),
+        GET(("read",), ("read",), ("read", 1)),
+        conn_kwargs={"timeout": 0.5},
+    ),
+    # 11. a header value is str, bytes-like or int: nothing else is sent
+    Scenario("value-int-list", replies(OK), [("request", "GET", "/", None, {"X": [65, 66]})]),
+    Scenario("value-tuple", replies(OK), [("request", "GET", "/", None, {"X": (b"a",)})]),
+    Scenario("value-object", replies(OK), [("request", "GET", "/", None, {"X": object()})]),
+    Scenario(
+        "value-bytes-like",
+        replies(OK),
+        [
+            ("request", "GET", "/", None, {"X": bytearray(b"ab"), "Y": memoryview(b"cd")}),
+            ("getresponse",),
+            ("read",),
+        ],
+    ),
+    Scenario(
+        "value-int", replies(OK), [("request", "GET", "/", None, {"X": 12}), ("getresponse",)]
+    ),
+]
+
+
+@pytest.mark.parametrize("scenario", SAME, ids=str)
+def test_same_as_stdlib(scenario):
+    compare(scenario)
+
+
+def _outs(obs, op):
+    return [out for o, out in obs["log"] if o == op]
+
+
+def check_read_fails_again(theirs, ours):
+    # The stdlib reports the cut-off body once, then reads b"" as if it had ended.
+    first = ("raised", "IncompleteRead", "IncompleteRead(3 bytes read, 7 more expected)")
+    assert _outs(theirs, "read") == [first, b"", b""]
+    again = ("raised", "IncompleteRead", "IncompleteRead(0 bytes read, 10 more expected)")
+    assert _outs(ours, "read") == [first, again, again]
+
+
+def check_framing_error(theirs, ours):
+    assert _outs(theirs, "getresponse")[0][0] == 200
+    assert _outs(theirs, "read")[0][:2] == ("raised", "OverflowError")
+    assert _outs(ours, "getresponse")[0][:2] == ("raised", "ResponseFramingError")
+
+
+def check_nul_refused(theirs, ours):
+    assert _outs(theirs, "header") == ["a\x00b"]
+    assert _outs(ours, "getresponse")[0][:2] == ("raised", "MalformedHeader")
+
+
+INTENDED = [
+    Scenario(
+        "cl-cut-reads-again",
+        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
+        GET(("read",), ("read",), ("read",)),
+        intended="a body that failed keeps failing",
+        check=check_read_fails_again,
+    ),
+    Scenario(
+        "content-length-too-large",
+        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000000000000000\r\n\r\nabcd"),
+        GET(("read",)),
+        intended="a Content-Length no body can have is a framing error",
+        check=check_framing_error,
+    ),
+    Scenario(
+        "nul-in-header-value",
+        raw(b"HTTP/1.1 200 OK\r\nX: a\x00b\r\nContent-Length: 2\r\n\r\nok"),
+        GET(("read",), ("header", "X")),
+        intended="NUL in a response header is refused",
+        check=check_nul_refused,
+    ),
+]
+
+
+@pytest.mark.parametrize("scenario", INTENDED, ids=str)
+def test_intended_difference(scenario):
+    compare(scenario)
+
+
+def test_reset_mid_body_never_reads_as_the_end():
+    """After a reset in the middle of a body, no later read returns b"" as if it ended."""
+    scenario = Scenario(
+        "reset-mid-body",
+        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"a" * 1000, then="reset"),
+        GET(("sleep", 0.2), ("read",), ("read",), ("read", 10), ("isclosed",)),
+    )
+    ours = observe(scenario, sync_facade)
+    reads = _outs(ours, "read")
+    assert all(out[0] == "raised" for out in reads), reads
+    assert reads[1][:2] == reads[2][:2] == ("raised", "IncompleteRead")
+
+
+# -- 2. 101 Switching Protocols: the connection stays for the new protocol ---------------------
+
+
+def echo_after_101(conn: Conn) -> None:
+    """Switch to an echo protocol; its first bytes go out with the 101's head."""
+    if conn.read_request() is None:
+        return
+    conn.send(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nhi")
+    for _ in range(10):
+        data = conn.sock.recv(100)
+        if not data:
+            break
+        conn.send(b"echo:" + data)
+    conn.close()
+
+
+def switch_and_talk(mod, port: int, **kwargs):
+    conn = mod.HTTPConnection("127.0.0.1", port, timeout=5, **kwargs)
+    try:
+        conn.request("GET", "/", headers={"Upgrade": "echo", "Connection": "Upgrade"})
+        resp = conn.getresponse()
+        head = (resp.status, resp.reason, resp.will_close, resp.length)
+        first = resp.fp.read(2)  # what came with the head: in the response's buffer
+        sock = conn.sock
+        sock.sendall(b"ping")
+        ready = select.select([sock], [], [], 5)[0] == [sock]
+        echoed = sock.recv(100)
+        sock.sendall(b"pong")
+        more = sock.recv(100)
+        after = (resp.read(), resp.isclosed())
+        sock.settimeout(0.2)
+        try:
+            sock.recv(1)
+            quiet = False
+        except TimeoutError:
+            quiet = True
+        return head, first, ready, echoed, more, after, quiet
+    finally:
+        conn.close()
+
+
+def test_101_leaves_the_socket_to_the_caller():
+    results = {}
+    for mod in (http.client, sync_facade):
+        with ScriptedServer(echo_after_101) as srv:
+            results[mod] = switch_and_talk(mod, srv.port)
+        assert not srv.errors
+    assert results[sync_facade] == results[http.client]
+    assert results[http.client][1:5] == (b"hi", True, b"echo:ping", b"echo:pong")
+
+
+def test_101_socket_is_a_real_socket_and_the_connection_lets_go():
+    with ScriptedServer(echo_after_101) as srv:
+        conn = sync_facade.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        conn.request("GET", "/", headers={"Upgrade": "echo", "Connection": "Upgrade"})
+        resp = conn.getresponse()
+        sock = conn.sock
+        assert isinstance(sock, socket.socket) and sock.gettimeout() == 5
+        resp.close()  # closing the response leaves the switched connection open
+        assert resp.fp is None
+        sock.sendall(b"x")
+        assert sock.recv(100) == b"echo:x"
+        conn.close()
+        assert sock.fileno() == -1  # conn.close() closes it, as the stdlib's
+
+
+def test_101_over_tls(server_ssl, client_ssl):
+    results = {}
+    for mod in (http.client, sync_facade):
+        with ScriptedServer(echo_after_101, ssl_context=server_ssl) as srv:
+            conn = mod.HTTPSConnection("localhost", srv.port, timeout=5, context=client_ssl)
+            try:
+                conn.request("GET", "/", headers={"Upgrade": "echo", "Connection": "Upgrade"})
+                resp = conn.getresponse()
+                first = resp.fp.read(2)
+                conn.sock.sendall(b"ping")
+                results[mod] = (resp.status, first, conn.sock.recv(100))
+            finally:
+                conn.close()
+    assert results[sync_facade] == results[http.client] == (101, b"hi", b"echo:ping")
+
+
+# -- 5. a subclass's default_port ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("explicit", [False, True])
+def test_host_header_uses_the_subclass_default_port(explicit):
+    received = {}
+    for mod in (http.client, sync_facade):
+        with ScriptedServer(replies(OK)) as srv:
+
+            class Conn443(mod.HTTPConnection):
+                default_port = srv.port  # this server stands in for the scheme's port
+
+            conn = Conn443("127.0.0.1", srv.port) if explicit else Conn443("127.0.0.1")
+            try:
+                conn.request("GET", "/")
+                conn.getresponse().read()
+            finally:
+                conn.close()
+        received[mod] = srv.received[0]
+    assert received[sync_facade] == received[http.client]
+    assert b"Host: 127.0.0.1\r\n" in received[sync_facade]
+
+
+def test_tunnel_uses_the_subclass_default_port():
+    heads = {}
+    for mod in (http.client, sync_facade):
+
+        def proxy(conn: Conn) -> None:
+            head = conn.read_until(b"\r\n\r\n")
+            if head is None:
+                return
+            conn.requests.append((head, b""))
+            conn.send(b"HTTP/1.1 200 OK\r\n\r\n")
+            replies(OK)(conn)
+
+        with ScriptedServer(proxy) as srv:
+
+            class Tls(mod.HTTPConnection):
+                default_port = 443
+
+            conn = Tls("127.0.0.1", srv.port, timeout=5)
+            conn.set_tunnel("example.org")
+            try:
+                conn.request("GET", "/")
+                conn.getresponse().read()
+            finally:
+                conn.close()
+        heads[mod] = srv.received[0]
+    assert heads[sync_facade] == heads[http.client]
+    assert b"CONNECT example.org:443 HTTP/1.0" in heads[sync_facade]
+    assert b"Host: example.org\r\n" in heads[sync_facade]
+
+
+# -- 10. ports outside 0-65535 ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "port"), [("127.0.0.1", 70000), ("127.0.0.1", -1), ("127.0.0.1:65536", None)]
+)
+def test_port_out_of_range_is_refused_before_any_socket(host, port):
+    theirs = http.client.HTTPConnection(host, port, timeout=1)
+    try:
+        # The stdlib fails only at connect, from the socket layer: OverflowError, a
+        # resolver error, or (70000 taken modulo 65536) a connect to another port.
+        with pytest.raises((OSError, OverflowError)):
+            theirs.request("GET", "/")
+    finally:
+        theirs.close()
+    with pytest.raises(http.client.InvalidURL, match="port out of range"):
+        sync_facade.HTTPConnection(host, port)
+    with pytest.raises(http.client.InvalidURL, match="port out of range"):
+        sync_facade.HTTPSConnection(host, port)
+
+
+# -- 6. the answer to a streamed body is never lost to the close that follows it ---------------
+
+
+def answer_and_close(conn: Conn) -> None:
+    if conn.read_request() is None:
+        return
+    conn.send(response(body=b"ok"))
+    conn.close()
+
+
+def _bodies(tmp_path):
+    data = b"x" * 3000
+    path = tmp_path / "body.bin"
+    path.write_bytes(data)
+
+    def gen():
+        yield data[:1000]
+        yield data[1000:]
+
+    return data, {
+        "file": lambda: open(path, "rb"),
+        "bytesio": lambda: io.BytesIO(data),
+        "generator": gen,
+    }
+
+
+@pytest.mark.parametrize("mod", [http.client, sync_facade], ids=["stdlib", "facade"])
+@pytest.mark.parametrize("kind", ["file", "bytesio", "generator"])
+def test_answer_then_close_after_a_streamed_body(tmp_path, mod, kind):
+    """Repeated: a 1-in-20 race fails 100 runs with probability 0.994."""
+    data, make = _bodies(tmp_path)
+    outcomes: collections.Counter = collections.Counter()
+    with ScriptedServer(answer_and_close) as srv:
+        for _ in range(100):
+            body = make[kind]()
+            conn = mod.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+            try:
+                conn.request("POST", "/", body, {"Content-Length": str(len(data))})
+                resp = conn.getresponse()
+                outcomes[(resp.status, resp.read())] += 1
+            except Exception as exc:  # counted, and the assertion shows which
+                outcomes[repr(exc)] += 1
+            finally:
+                conn.close()
+                if hasattr(body, "close"):
+                    body.close()
+    assert outcomes == {(200, b"ok"): 100}
+    assert all(r.endswith(data) for r in srv.received)
+
+
+# -- 7. an answer before the upload is sent --------------------------------------------------
+
+
+def answer_early(conn: Conn) -> None:
+    """Read the head only; answer 413 and close with the body unread."""
+    if conn.read_until(b"\r\n\r\n") is None:
+        return
+    conn.send(response("413 Payload Too Large", body=b"too big", headers=[("Connection", "close")]))
+    conn.close()
+
+
+BIG = 64 << 20
+
+
+def _big_bodies(tmp_path):
+    path = tmp_path / "big.bin"
+    with open(path, "wb") as f:
+        f.truncate(BIG)
+
+    def gen():
+        block = b"x" * (1 << 20)
+        for _ in range(BIG >> 20):
+            yield block
+
+    return {
+        "bytes": lambda: b"x" * BIG,
+        "file": lambda: open(path, "rb"),
+        "generator": gen,
+    }
+
+
+def _upload(mod, port, body):
+    conn = mod.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        headers = {} if isinstance(body, bytes) else {"Content-Length": str(BIG)}
+        conn.request("POST", "/", body, headers)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    except Exception as exc:
+        return type(exc)
+    finally:
+        conn.close()
+        if hasattr(body, "close"):
+            body.close()
+
+
+@pytest.mark.parametrize("kind", ["bytes", "file", "generator"])
+def test_early_answer_during_an_upload_is_the_outcome(tmp_path, kind):
+    make = _big_bodies(tmp_path)
+    with ScriptedServer(answer_early) as srv:
+        theirs = _upload(http.client, srv.port, make[kind]())
+        ours = [_upload(sync_facade, srv.port, make[kind]()) for _ in range(3)]
+    # The stdlib's send fails with the socket's error; ours gives the server's answer.
+    assert isinstance(theirs, type) and issubclass(theirs, OSError), theirs
+    assert ours == [(413, b"too big")] * 3
