@@ -383,8 +383,15 @@ class HTTPConnection(RequestHeadBuilder):
     async def send(self, data: Any) -> None:
         """Send *data* (bytes, a file or an iterable) on the open connection."""
         p = await self._ensure_open()
+        kind = bodies.classify(data)
+        if self.debuglevel > 0:  # what http.client's send() prints
+            print("send:", repr(data))
+            if kind in (bodies.FILE, bodies.TEXT_FILE):
+                print("sending a readable")
+                if kind == bodies.TEXT_FILE:
+                    print("encoding file using iso-8859-1")
         try:
-            await self._write_body(p, data, bodies.classify(data), False)
+            await self._write_body(p, data, kind, False, debug=False)
         except BaseException:
             self.close_nowait()
             raise
@@ -415,12 +422,19 @@ class HTTPConnection(RequestHeadBuilder):
                 return
             await self._write_body(p, body, kind, chunked)
             if chunked:
+                if self.debuglevel > 0:
+                    print("send:", repr(serializer.LAST_CHUNK))
                 p.write(serializer.LAST_CHUNK)
             if not p.lost:
                 await p.drain(timeout)
             # Lost after the whole request was handed over: not a send error (the stdlib's
             # sendall had returned too); getresponse() reports the answer or the loss.
         except OSError:
+            t = p.transport
+            if not p.answered and not p.lost and t is not None and t.is_closing():
+                # A send failed and the transport is closing: its loss, reported next,
+                # reads what the server sent before (see HTTPProtocol.connection_lost).
+                await p.wait_closed()
             if p.answered:
                 # The server answered before it took the whole request (a 413, a 401):
                 # that answer is the outcome, getresponse() returns it. Never reused.
@@ -433,7 +447,9 @@ class HTTPConnection(RequestHeadBuilder):
             self.close_nowait()
             raise
 
-    async def _write_body(self, p: HTTPProtocol, body: Any, kind: str, chunked: bool) -> None:
+    async def _write_body(
+        self, p: HTTPProtocol, body: Any, kind: str, chunked: bool, *, debug: bool | None = None
+    ) -> None:
         self.last_body_path = await sender.write_body(
             p,
             body,
@@ -441,7 +457,7 @@ class HTTPConnection(RequestHeadBuilder):
             chunked,
             resolve_timeout(self.timeout),
             blocksize=self.blocksize,
-            debug=self.debuglevel > 0,
+            debug=self.debuglevel > 0 if debug is None else debug,
             blocking_iterables=self.blocking_iterables,
         )
 

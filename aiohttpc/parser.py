@@ -355,7 +355,7 @@ class ResponseParser:
 
     def _header_line(self, line: bytes) -> None:
         if line == b"\r\n" or line == b"\n":
-            self._end_head()
+            self._end_head(b"".join(self._hlines) + line)  # the block as the stdlib keeps it
             return
         if b"\x00" in line:
             _nul_in(line)
@@ -388,7 +388,7 @@ class ResponseParser:
         """
         if end - pos > MAX_LINE:
             return False
-        text = buf[pos : end + 2].decode("latin-1")
+        text = buf[pos : end + 4].decode("latin-1")  # with the blank line, as the stdlib's
         eol = text.find("\r\n")
         if "\x00" in text:
             if text.find("\x00", eol) >= 0:
@@ -397,8 +397,8 @@ class ResponseParser:
         items = _header_items(text, eol + 2)
         n = len(items) + 1
         # Each match ends in the only CRLF of its line: with as many CR and LF as
-        # matches plus the status line's, every line was matched whole.
-        if text.count("\n") != n or text.count("\r") != n or n > MAX_HEADERS:
+        # matches plus the status line's and the blank line's, every line was matched.
+        if text.count("\n") != n + 1 or text.count("\r") != n + 1 or n > MAX_HEADERS:
             return False
         framing: dict[str, list[str]] = {}
         for name, value in items:

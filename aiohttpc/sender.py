@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from . import body as bodies
+from . import serializer
 from .protocol import HTTPProtocol, bounded
 
 FILE_BLOCK = 1 << 18  # read size for file bodies that cannot use sendfile
@@ -168,19 +169,30 @@ async def write_body(
     debug: bool = False,
     blocking_iterables: bool = False,
 ) -> str:
-    """Write *body* (framed as chunks if *chunked*); returns "sendfile" or "copy"."""
+    """Write *body* (framed as chunks if *chunked*); returns "sendfile" or "copy".
+
+    With *debug*, prints what ``http.client`` prints for a request body: each piece as
+    sent (chunk framing included), after "reading a readable" for a file.
+    """
     if kind == bodies.FILE and not debug and await sendfile(p, body, chunked, timeout):
         return "sendfile"
+    if debug and kind in (bodies.FILE, bodies.TEXT_FILE):
+        print("reading a readable")
+        if kind == bodies.TEXT_FILE:
+            print("encoding file using iso-8859-1")
     async for block in blocks(body, kind, blocksize, blocking_iterables):
         if not len(block):
             if debug:
                 print("Zero length chunk ignored")
             continue
-        if debug:
-            print("send:", repr(block))
         if chunked:
-            p.writelines([b"%X\r\n" % memoryview(block).nbytes, block, b"\r\n"])
+            framed = serializer.chunk(block)
+            if debug:
+                print("send:", repr(b"".join(framed)))
+            p.writelines(framed)
         else:
+            if debug:
+                print("send:", repr(block))
             p.write(block)
         if p._paused_writing:
             await p.drain(timeout)

@@ -131,8 +131,9 @@ def host_value(url: str, host: str, port: int, default_port: int) -> bytes:
 
 
 def chunk(data: bytes | memoryview) -> list[bytes | memoryview]:
-    """Frame one chunk of a chunked body (for ``writelines``)."""
-    return [b"%X\r\n" % len(data), data, b"\r\n"]
+    """Frame one chunk of a chunked body (for ``writelines``); its size in bytes."""
+    n = len(data) if isinstance(data, bytes) else memoryview(data).nbytes
+    return [b"%X\r\n" % n, data, b"\r\n"]
 
 
 LAST_CHUNK = b"0\r\n\r\n"

@@ -5,7 +5,8 @@ from http import HTTPStatus
 HTTP_PORT = 80
 HTTPS_PORT = 443
 
-responses: dict[int, str] = {s.value: s.phrase for s in HTTPStatus}
+# Keyed by the members themselves, as the stdlib's (equal and hashing as their ints).
+responses: dict[int, str] = {s: s.phrase for s in HTTPStatus}
 
 # ``http.client`` exposes every HTTPStatus member as a module-level int constant.
 globals().update(HTTPStatus.__members__)

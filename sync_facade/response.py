@@ -109,7 +109,10 @@ class HTTPResponse(io.BufferedIOBase):
 
     @property
     def url(self) -> Any:
-        return self._core.geturl() if self._url is _UNSET else self._url
+        """Only once set (urllib sets it), as on the stdlib's response."""
+        if self._url is _UNSET:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute 'url'")
+        return self._url
 
     @url.setter
     def url(self, value: Any) -> None:
@@ -160,6 +163,7 @@ class HTTPResponse(io.BufferedIOBase):
         self._source.buffer.clear()
         self._source.drop_direct()
         self._reader.closed = True
+        io.BufferedIOBase.close(self)  # ``closed``, as the stdlib's after conn.close()
 
     def __iter__(self) -> HTTPResponse:  # no closed check, as the stdlib
         return self

@@ -115,6 +115,13 @@ def run_steps(mod: Any, port: int, steps: list[Step], conn_kwargs: dict[str, Any
                     out = resp.getheader(*args)
                 elif op == "msg":
                     out = (type(resp.msg).__name__, resp.msg.get_all(args[0]))
+                elif op == "message":
+                    m = resp.msg
+                    out = (m.get_payload(), m.as_string(), [type(d).__name__ for d in m.defects])
+                elif op == "geturl":
+                    out = resp.geturl()
+                elif op == "closed":
+                    out = resp.closed
                 elif op == "state":
                     out = (resp.status, resp.length, resp.isclosed())
                 elif op == "sleep":

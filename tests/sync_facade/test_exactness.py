@@ -447,3 +447,194 @@ def test_early_answer_during_an_upload_is_the_outcome(tmp_path, kind):
     # The stdlib's send fails with the socket's error; ours gives the server's answer.
     assert isinstance(theirs, type) and issubclass(theirs, OSError), theirs
     assert ours == [(413, b"too big")] * 3
+
+
+# -- differences settled: matched where the stdlib's way is harmless --------------------------
+
+SETTLED_SAME = [
+    Scenario(
+        "message-regular",
+        replies(response(body=b"ok", headers=[("X", "1")])),
+        GET(("message",), ("read",)),
+    ),
+    Scenario(
+        "message-irregular",
+        replies(b"HTTP/1.1 200 OK\r\nBroken\r\nX: a\r\n b\r\nContent-Length: 2\r\n\r\nok"),
+        GET(("message",), ("read",)),
+    ),
+    Scenario("geturl-unset", replies(OK), GET(("geturl",), ("read",))),
+    Scenario(
+        "closed-after-conn-close",
+        replies(response(body=b"x" * 100)),
+        GET(("read", 10), ("closed",), ("close",), ("closed",), ("read",)),
+    ),
+]
+
+
+@pytest.mark.parametrize("scenario", SETTLED_SAME, ids=str)
+def test_settled_same_as_stdlib(scenario):
+    compare(scenario)
+
+
+def test_responses_keyed_by_status_members():
+    assert sync_facade.responses == http.client.responses
+    assert [type(k) for k in sync_facade.responses] == [type(k) for k in http.client.responses]
+    assert sync_facade.responses[404] == "Not Found"
+
+
+def _debug_output(mod, port: int) -> str:
+    import contextlib
+    import re
+
+    def gen():
+        yield b"ab"
+        yield b""
+        yield b"cd"
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        conn = mod.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.set_debuglevel(1)
+        chunked_headers = {"Transfer-Encoding": "chunked"}
+        for body, kw in [
+            (io.BytesIO(b"abc"), {}),
+            (gen(), {}),
+            (b"xyz", {}),
+            (io.StringIO("text"), {}),
+            (b"q" * 10, {"encode_chunked": True, "headers": chunked_headers}),
+            (io.BytesIO(b"file"), {"encode_chunked": True, "headers": chunked_headers}),
+        ]:
+            conn.request("POST", "/", body=body, **kw)
+            conn.getresponse().read()
+        conn.putrequest("POST", "/")
+        conn.putheader("Content-Length", "6")
+        conn.endheaders()
+        conn.send(b"abc")
+        conn.send(io.BytesIO(b"def"))
+        conn.getresponse().read()
+        conn.close()
+    text = re.sub(r"0x[0-9a-f]+", "ADDR", out.getvalue())
+    return text.replace(f":{port}", ":PORT")
+
+
+def test_debug_output_same_as_stdlib():
+    """Request lines, each body piece as sent (chunk framing too), the readable notes."""
+    outs = []
+    for mod in (http.client, sync_facade):
+        with ScriptedServer(replies(*[response(body=b"ok")] * 7)) as srv:
+            outs.append(_debug_output(mod, srv.port))
+    assert outs[1] == outs[0]
+    assert "send: b'A\\r\\nqqqqqqqqqq\\r\\n'" in outs[0] and "reading a readable" in outs[0]
+
+
+# -- differences kept (README: "Deliberate differences") --------------------------------------
+
+
+def check_complete_at_head(theirs, ours):
+    assert _outs(theirs, "isclosed")[0] is False
+    assert _outs(ours, "isclosed")[0] is True
+    assert _outs(theirs, "read") == _outs(ours, "read")
+
+
+def check_plain_hex(theirs, ours):
+    assert _outs(theirs, "read")[0] == b"hello"
+    assert _outs(ours, "read")[0][:2] == ("raised", "IncompleteRead")
+
+
+def check_short_line_reads_raise(theirs, ours):
+    assert _outs(theirs, "readline") == [b"abc", b""]
+    assert _outs(ours, "readline")[0][:2] == ("raised", "IncompleteRead")
+
+
+def check_read_as_chunked(theirs, ours):
+    assert _outs(ours, "read") == [b"hello"]
+    assert _outs(theirs, "read") != [b"hello"]
+
+
+def check_repeated_length(theirs, ours):
+    assert _outs(theirs, "getresponse")[0][4] is None  # the stdlib: no length, until close
+    assert _outs(ours, "getresponse")[0][4] == 5
+    assert _outs(ours, "read") == [b"hello"] and ours["connections"] == 1
+
+
+KEPT = [
+    Scenario(
+        "complete-at-head-length-zero",
+        replies(response()),
+        GET(("isclosed",), ("read",)),
+        intended="a body already complete when the head is read",
+        check=check_complete_at_head,
+    ),
+    Scenario(
+        "complete-at-head-chunked-empty",
+        replies(CHUNKED + b"0\r\n\r\n"),
+        GET(("sleep", 0.2), ("isclosed",), ("read",)),
+        intended="a body already complete when the head is read",
+        check=check_complete_at_head,
+    ),
+    Scenario(
+        "complete-at-head-ended-by-eof",
+        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"),
+        GET(("sleep", 0.2), ("isclosed",), ("read",)),
+        intended="a body already complete when the head is read",
+        check=check_complete_at_head,
+    ),
+    *[
+        Scenario(
+            f"chunk-size-{name}",
+            raw(CHUNKED + size + b"\r\nhello\r\n0\r\n\r\n"),
+            GET(("read",)),
+            intended="chunk sizes are plain hex",
+            check=check_plain_hex,
+        )
+        for name, size in [("0x5", b"0x5"), ("underscore", b"0_5"), ("plus", b"+5")]
+    ],
+    Scenario(
+        "readline-truncated",
+        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
+        GET(("readline",), ("readline",)),
+        intended="a truncated body raises in readline() and read1() too",
+        check=check_short_line_reads_raise,
+    ),
+    Scenario(
+        "te-gzip-chunked",
+        raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"),
+        GET(("read",)),
+        intended="the last transfer coding decides chunked framing",
+        check=check_read_as_chunked,
+    ),
+    Scenario(
+        "te-two-fields",
+        raw(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"5\r\nhello\r\n0\r\n\r\n"
+        ),
+        GET(("read",)),
+        intended="the last transfer coding decides chunked framing",
+        check=check_read_as_chunked,
+    ),
+    Scenario(
+        "content-length-repeated-value",
+        replies(b"HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\nhello", OK),
+        GET(("read",)),
+        intended="a Content-Length list of one value is that value",
+        check=check_repeated_length,
+    ),
+]
+
+
+@pytest.mark.parametrize("scenario", KEPT, ids=str)
+def test_kept_difference(scenario):
+    compare(scenario)
+
+
+def test_read1_on_a_truncated_body_raises():
+    scenario = Scenario(
+        "read1-truncated",
+        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
+        GET(("sleep", 0.2), ("read1",), ("read1",)),
+    )
+    theirs, ours = observe(scenario, http.client), observe(scenario, sync_facade)
+    assert _outs(theirs, "read1") == [b"abc", b""]
+    assert _outs(ours, "read1")[0] == b"abc"
+    assert _outs(ours, "read1")[1][:2] == ("raised", "IncompleteRead")
