@@ -109,8 +109,7 @@ def decide_framing(
     te = index.get("transfer-encoding")
     cl = index.get("content-length")
     head.will_close = _wants_close(head.version, index)
-    codings = _transfer_codings(te) if te else None
-    if codings:
+    if te and (codings := _transfer_codings(te)):
         head.chunked = codings[-1] == "chunked"
         if cl or not head.chunked:
             head.will_close = True

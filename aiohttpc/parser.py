@@ -48,6 +48,7 @@ _NOT_TOKEN = bytes(range(0x21)) + b":\x7f"
 class ParserSink(Protocol):
     def on_informational(self, status: int) -> None: ...
     def on_head(self, head: ResponseHead) -> None: ...
+    def on_switched(self, head: ResponseHead) -> None: ...
     def on_body(self, data: bytes) -> None: ...
     def on_complete(self) -> None: ...
     def on_stray_data(self) -> None: ...
@@ -59,17 +60,17 @@ class _Detached:
     def _gone(self, *args: object) -> None:
         raise RuntimeError("response parser fed after it was detached from its connection")
 
-    on_informational = on_head = on_body = on_complete = on_stray_data = _gone
+    on_informational = on_head = on_switched = on_body = on_complete = on_stray_data = _gone
 
 
 _DETACHED = _Detached()
 
 
 # The (name, value) pairs of the regular lines of a header block, each a whole line
-# token ":" value CRLF (token: no controls, space, ':' or DEL), the value's leading
-# blanks dropped. A block is regular when every line is one of them.
+# token ":" value CRLF (token: no controls, space, ':' or DEL; value: no NUL), the
+# value's leading blanks dropped. A block is regular when every line is one of them.
 _TOKEN = "[\x21-\x39\x3b-\x7e\x80-\xff]+"
-_header_items = re.compile(f"^({_TOKEN}):[ \t]*([^\r\n]*)\r\n", re.MULTILINE).findall
+_header_items = re.compile(f"^({_TOKEN}):[ \t]*([^\r\n\x00]*)\r\n", re.MULTILINE).findall
 
 
 def _nul_in(lines: bytes) -> None:
@@ -390,15 +391,12 @@ class ResponseParser:
             return False
         text = buf[pos : end + 4].decode("latin-1")  # with the blank line, as the stdlib's
         eol = text.find("\r\n")
-        if "\x00" in text:
-            if text.find("\x00", eol) >= 0:
-                _nul_in(text[eol + 2 :].encode("latin-1"))
-            return False  # a NUL in the status line: the line path's rules
         items = _header_items(text, eol + 2)
-        n = len(items) + 1
+        n = len(items) + 2
         # Each match ends in the only CRLF of its line: with as many CR and LF as
-        # matches plus the status line's and the blank line's, every line was matched.
-        if text.count("\n") != n + 1 or text.count("\r") != n + 1 or n > MAX_HEADERS:
+        # matches plus the status line's and the blank line's, every line was matched
+        # (a line with a NUL is not: the line path refuses it).
+        if text.count("\n") != n or text.count("\r") != n or n > MAX_HEADERS + 1:
             return False
         framing: dict[str, list[str]] = {}
         for name, value in items:
@@ -442,8 +440,7 @@ class ResponseParser:
             # The connection now speaks the protocol the server switched to: nothing
             # after this head is HTTP, and none of it is a stray response.
             self._state = UPGRADED
-            self._sink.on_head(head)
-            self._sink.on_complete()
+            self._sink.on_switched(head)
             return
         self._sink.on_head(head)
         if self._state == BODY_LENGTH and not self._left:

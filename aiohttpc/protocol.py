@@ -383,7 +383,7 @@ class HTTPProtocol(asyncio.Protocol):
         """Write *data*; ``ConnectionResetError`` once the connection is gone."""
         t = self.transport
         assert t is not None
-        if self.lost or t.is_closing():  # closing: a failed send, its loss not yet reported
+        if self.lost:
             raise ConnectionResetError("Connection lost")
         self.bytes_sent += len(data)
         try:
@@ -395,13 +395,20 @@ class HTTPProtocol(asyncio.Protocol):
         """Write *parts* in one go; ``ConnectionResetError`` once the connection is gone."""
         t = self.transport
         assert t is not None
-        if self.lost or t.is_closing():
+        if self.lost:
             raise ConnectionResetError("Connection lost")
         self.bytes_sent += sum(map(len, parts))
         try:
             t.writelines(parts)
         except RuntimeError:
             raise ConnectionResetError("Connection lost") from None
+
+    def check_open(self) -> None:
+        """``ConnectionResetError`` once the connection is gone or going: a send that
+        failed closes the transport at once, and its loss is reported only later."""
+        t = self.transport
+        if self.lost or t is None or t.is_closing():
+            raise ConnectionResetError("Connection lost")
 
     @property
     def answered(self) -> bool:
@@ -510,12 +517,16 @@ class HTTPProtocol(asyncio.Protocol):
         self.informational += (status,)
         self._wake()
 
+    def on_switched(self, head: ResponseHead) -> None:
+        """A 101: its head is the response, complete; what follows is the new protocol's,
+        left in the socket for the taker of the connection (``release``)."""
+        self.upgraded = True
+        self.hold_reading()
+        self.on_head(head)
+        self.on_complete()
+
     def on_head(self, head: ResponseHead) -> None:
         self.head = head
-        if head.status == 101:
-            # What follows is the new protocol's: leave it in the socket for its taker.
-            self.upgraded = True
-            self.hold_reading()
         if heap.pending:
             heap.expect_bulk(None if head.chunked else head.length)
         self._wake()

@@ -49,10 +49,9 @@ class _ProtocolSource:
 
     def release(self, complete: bool) -> None:
         p = self._p
-        if p.upgraded:
-            return  # after a 101 the connection is for its taker (``upgrade``)
-        # An unread rest would be read as the next response: never reuse then.
-        if self.owns or not complete or not p.usable:
+        # An unread rest would be read as the next response: never reuse then. After a
+        # 101 the connection is its taker's (``upgrade``), not ours to close.
+        if (self.owns or not complete or not p.usable) and not p.upgraded:
             p.close()
 
 

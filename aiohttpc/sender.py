@@ -181,6 +181,7 @@ async def write_body(
         if kind == bodies.TEXT_FILE:
             print("encoding file using iso-8859-1")
     async for block in blocks(body, kind, blocksize, blocking_iterables):
+        p.check_open()  # not on into a transport a failed send has closed
         if not len(block):
             if debug:
                 print("Zero length chunk ignored")

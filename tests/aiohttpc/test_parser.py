@@ -28,6 +28,10 @@ class Sink:
         self.heads.append(head)
         self.events.append(("head", head.status))
 
+    def on_switched(self, head) -> None:
+        self.on_head(head)
+        self.on_complete()
+
     def on_body(self, data: bytes) -> None:
         self.body += data
 
