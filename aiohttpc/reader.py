@@ -116,6 +116,12 @@ class BodyReader:
             return failed(b"", self.length)
         return IncompleteRead(b"", self.length)
 
+    def _ended(self) -> bytes:
+        """A read after the reader finished: ``b""``, or the failure raised again."""
+        if self.failed is not None:
+            raise self.again()
+        return b""
+
     def _failure(self, partial: bytes) -> BaseException | None:
         """The error for a body that stopped early, or None if it simply ended."""
         src = self.source
@@ -173,9 +179,7 @@ class BodyReader:
     def try_read(self, amt: int | None = None) -> Any:
         """``read(amt)``: *amt* bytes (fewer only at the end), or the whole rest."""
         if self.closed:
-            if self.failed is not None:
-                raise self.again()
-            return b""
+            return self._ended()
         if self._head_only:
             self.close()
             return b""
@@ -213,9 +217,7 @@ class BodyReader:
     def try_read1(self, n: int = -1) -> Any:
         """``read1(n)``: what has arrived (at most *n* bytes), waiting only for the first."""
         if self.closed or n == 0 or self._head_only:
-            if self.failed is not None:
-                raise self.again()
-            return b""
+            return self._ended()
         buf = self.source.buffer
         if buf.size:
             return self._took(buf.take_chunk(n))
@@ -230,9 +232,7 @@ class BodyReader:
     def try_peek(self, n: int = 0) -> Any:
         """``peek(n)``: bytes at the front, not consumed; waits only for the first."""
         if self.closed:
-            if self.failed is not None:
-                raise self.again()
-            return b""
+            return self._ended()
         buf = self.source.buffer
         if not buf and not self.stopped:
             return self._need(1)
@@ -241,9 +241,7 @@ class BodyReader:
     def try_readline(self, limit: int = -1) -> Any:
         """``readline(limit)``: one line with its ``\\n``, at most *limit* bytes."""
         if self.closed or limit == 0:
-            if self.failed is not None:
-                raise self.again()
-            return b""
+            return self._ended()
         buf = self.source.buffer
         k = buf.line_length(limit)
         if k >= 0:

@@ -340,3 +340,51 @@ def connect_proxy(target_port: int, *, status: bytes = b"200 Connection establis
             relay(conn.sock, up)
 
     return handler
+
+
+def answer(*parts: bytes, then: str = "close", wait: float = 5.0) -> Handler:
+    """Answer the first request with these bytes, then ``close``, ``reset`` or ``wait``
+    (for the client to close, at most *wait* seconds)."""
+
+    def handler(conn: Conn) -> None:
+        if conn.read_request() is None:
+            return
+        for part in parts:
+            conn.send(part)
+        if then == "close":
+            conn.close()
+        elif then == "reset":
+            conn.reset()
+        else:
+            conn.drain_to_eof(wait)
+
+    return handler
+
+
+def answer_and_close(conn: Conn) -> None:
+    """Read a whole request, answer 200 and close at once."""
+    if conn.read_request() is None:
+        return
+    conn.send(response(body=b"ok"))
+    conn.close()
+
+
+def answer_early(conn: Conn) -> None:
+    """Read a request's head only; answer 413 and close with its body unread."""
+    if conn.read_until(b"\r\n\r\n") is None:
+        return
+    conn.send(response("413 Payload Too Large", body=b"too big", headers=[("Connection", "close")]))
+    conn.close()
+
+
+def echo_after_101(conn: Conn) -> None:
+    """Switch to an echo protocol; its first bytes (``hi``) go out with the 101's head."""
+    if conn.read_request() is None:
+        return
+    conn.send(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nhi")
+    for _ in range(10):
+        data = conn.sock.recv(100)
+        if not data:
+            break
+        conn.send(b"echo:" + data)
+    conn.close()

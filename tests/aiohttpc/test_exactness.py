@@ -5,46 +5,37 @@ from __future__ import annotations
 
 import asyncio
 import http.client
-import io
 
 import pytest
 
 import aiohttpc
-from tests.servers import Conn, ScriptedServer, response
+from tests import bodies
+from tests.servers import (
+    Conn,
+    ScriptedServer,
+    answer,
+    answer_and_close,
+    answer_early,
+    echo_after_101,
+    response,
+)
+from tests.sync_facade.differential import _exc
 
 CHUNKED = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-
-
-def raw(*parts: bytes, then: str = "close"):
-    def handler(conn: Conn) -> None:
-        if conn.read_request() is None:
-            return
-        for part in parts:
-            conn.send(part)
-        if then == "close":
-            conn.close()
-        else:
-            conn.drain_to_eof(5.0)
-
-    return handler
 
 
 def outcome(fn):
     try:
         return fn()
     except Exception as exc:
-        if isinstance(exc, (http.client.HTTPException, ValueError, TypeError)):
-            return ("raised", type(exc).__name__, str(exc))
-        return ("raised", type(exc).__name__)
+        return _exc(exc)
 
 
 async def aoutcome(coro):
     try:
         return await coro
     except Exception as exc:
-        if isinstance(exc, (http.client.HTTPException, ValueError, TypeError)):
-            return ("raised", type(exc).__name__, str(exc))
-        return ("raised", type(exc).__name__)
+        return _exc(exc)
 
 
 def stdlib_reads(port: int, reads: list, timeout: float) -> list:
@@ -72,22 +63,22 @@ async def our_reads(port: int, reads: list, timeout: float) -> list:
 
 
 CASES = {
-    "status-cut": (raw(b"HTTP/1.1 20"), [()], 5),
+    "status-cut": (answer(b"HTTP/1.1 20"), [()], 5),
     "te-identity": (
-        raw(
+        answer(
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\nContent-Length: 4\r\n\r\nabcd",
             then="wait",
         ),
         [(), ()],
         5,
     ),
-    "chunk-cut": (raw(CHUNKED + b"5\r\nab"), [(), (), (3,)], 5),
+    "chunk-cut": (answer(CHUNKED + b"5\r\nab"), [(), (), (3,)], 5),
     "timeout-cl": (
-        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", then="wait"),
+        answer(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", then="wait"),
         [(3,), (5,), (), (1,)],
         0.5,
     ),
-    "timeout-chunked": (raw(CHUNKED + b"5\r\nab", then="wait"), [(), (), (2,)], 0.5),
+    "timeout-chunked": (answer(CHUNKED + b"5\r\nab", then="wait"), [(), (), (2,)], 0.5),
 }
 
 
@@ -103,7 +94,7 @@ async def test_same_as_stdlib(case):
 
 async def test_a_failed_body_keeps_failing():
     """The stdlib reads b"" after the IncompleteRead of read(); we keep raising."""
-    with ScriptedServer(raw(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")) as srv:
+    with ScriptedServer(answer(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")) as srv:
         ours = await our_reads(srv.port, [(), (), (4,)], 5)
     again = ("raised", "IncompleteRead", "IncompleteRead(0 bytes read, 10 more expected)")
     assert ours[1][:2] == ("raised", "IncompleteRead") and ours[2:] == [again, again]
@@ -111,7 +102,7 @@ async def test_a_failed_body_keeps_failing():
 
 async def test_a_cancelled_read_keeps_failing():
     with ScriptedServer(
-        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", then="wait")
+        answer(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", then="wait")
     ) as srv:
         conn = aiohttpc.HTTPConnection("127.0.0.1", srv.port, timeout=5)
         try:
@@ -132,18 +123,6 @@ async def test_a_cancelled_read_keeps_failing():
 
 
 # -- 101: the connection for the new protocol ------------------------------------------------
-
-
-def echo_after_101(conn: Conn) -> None:
-    if conn.read_request() is None:
-        return
-    conn.send(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nhi")
-    for _ in range(10):
-        data = conn.sock.recv(100)
-        if not data:
-            break
-        conn.send(b"echo:" + data)
-    conn.close()
 
 
 async def _switch(conn: aiohttpc.HTTPConnection):
@@ -178,7 +157,7 @@ async def test_upgrade_gives_the_connection_to_the_caller(tls, server_ssl, clien
 
 
 async def test_upgrade_only_after_101():
-    with ScriptedServer(raw(response(body=b"ok"), then="wait")) as srv:
+    with ScriptedServer(answer(response(body=b"ok"), then="wait")) as srv:
         async with aiohttpc.HTTPConnection("127.0.0.1", srv.port, timeout=5) as conn:
             await conn.request("GET", "/")
             resp = await conn.getresponse()
@@ -210,88 +189,45 @@ async def test_a_request_after_an_unused_101_opens_a_new_connection():
 # -- the answer to a request is never lost to the server's close -----------------------------
 
 
-def answer_and_close(conn: Conn) -> None:
-    if conn.read_request() is None:
-        return
-    conn.send(response(body=b"ok"))
-    conn.close()
-
-
 @pytest.mark.parametrize("kind", ["file", "bytesio", "generator", "async-generator"])
 async def test_answer_then_close_after_a_streamed_body(tmp_path, kind):
-    data = b"x" * 3000
-    path = tmp_path / "body.bin"
-    path.write_bytes(data)
-
-    def gen():
-        yield data[:1000]
-        yield data[1000:]
-
-    async def agen():
-        yield data[:1000]
-        yield data[1000:]
-
-    make = {
-        "file": lambda: open(path, "rb"),  # noqa: SIM115 - closed below
-        "bytesio": lambda: io.BytesIO(data),
-        "generator": gen,
-        "async-generator": agen,
-    }
+    make = bodies.small(tmp_path)[kind]
     outcomes: dict = {}
     with ScriptedServer(answer_and_close) as srv:
         for _ in range(100):  # a 1-in-20 race fails 100 runs with probability 0.994
-            body = make[kind]()
+            body = make()
             conn = aiohttpc.HTTPConnection("127.0.0.1", srv.port, timeout=5)
             try:
-                await conn.request("POST", "/", body, {"Content-Length": str(len(data))})
+                await conn.request("POST", "/", body, {"Content-Length": str(len(bodies.SMALL))})
                 resp = await conn.getresponse()
                 key = (resp.status, await resp.read())
             except Exception as exc:
                 key = repr(exc)
             finally:
                 await conn.close()
-                if hasattr(body, "close") and not hasattr(body, "asend"):
-                    body.close()
+                bodies.close(body)
             outcomes[key] = outcomes.get(key, 0) + 1
     assert outcomes == {(200, b"ok"): 100}
-
-
-def answer_early(conn: Conn) -> None:
-    if conn.read_until(b"\r\n\r\n") is None:
-        return
-    conn.send(response("413 Payload Too Large", body=b"too big", headers=[("Connection", "close")]))
-    conn.close()
+    assert all(r.endswith(bodies.SMALL) for r in srv.received)
 
 
 @pytest.mark.parametrize("kind", ["bytes", "file", "generator", "chunked"])
 async def test_early_answer_during_an_upload_is_the_outcome(tmp_path, kind):
-    size = 64 << 20
-    path = tmp_path / "big.bin"
-    with open(path, "wb") as f:
-        f.truncate(size)
-
-    def gen():
-        block = b"x" * (1 << 20)
-        for _ in range(size >> 20):
-            yield block
-
+    make = bodies.large(tmp_path)["generator" if kind == "chunked" else kind]
     with ScriptedServer(answer_early) as srv:
         for _ in range(2):
             conn = aiohttpc.HTTPConnection("127.0.0.1", srv.port, timeout=10)
-            f = open(path, "rb")  # noqa: SIM115 - closed below
+            body = make()
             try:
-                if kind == "bytes":
-                    await conn.request("POST", "/", b"x" * size)
-                elif kind == "chunked":
-                    await conn.request("POST", "/", gen())
+                if kind in ("bytes", "chunked"):  # the length known, or chunked
+                    await conn.request("POST", "/", body)
                 else:
-                    body = f if kind == "file" else gen()
-                    await conn.request("POST", "/", body, {"Content-Length": str(size)})
+                    await conn.request("POST", "/", body, {"Content-Length": str(bodies.LARGE)})
                 resp = await conn.getresponse()
                 assert (resp.status, await resp.read(), resp.will_close) == (413, b"too big", True)
                 assert not conn.connected
             finally:
-                f.close()
+                bodies.close(body)
                 await conn.close()
 
 
@@ -310,7 +246,7 @@ async def test_port_out_of_range_is_an_invalid_url(host, port):
 
 @pytest.mark.parametrize("value", [[65, 66], (b"a",), object(), {"a": 1}])
 async def test_header_value_of_another_type_is_a_type_error(value):
-    with ScriptedServer(raw(response(body=b"ok"), then="wait")) as srv:
+    with ScriptedServer(answer(response(body=b"ok"), then="wait")) as srv:
         async with aiohttpc.HTTPConnection("127.0.0.1", srv.port, timeout=5) as conn:
             with pytest.raises(TypeError):
                 await conn.request("GET", "/", headers={"X": value})

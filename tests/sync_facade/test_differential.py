@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from tests.servers import Conn, chunked, per_connection, replies, response
+from tests.servers import Conn, answer, chunked, per_connection, replies, response
 from tests.sync_facade.differential import Scenario, compare
 
 OK = response(body=b"hello")
@@ -17,18 +17,7 @@ CHUNKED = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 
 def raw(*parts: bytes, close: bool = True):
     """Answer the first request with these bytes, then close (or keep waiting)."""
-
-    def handler(conn: Conn) -> None:
-        if conn.read_request() is None:
-            return
-        for part in parts:
-            conn.send(part)
-        if close:
-            conn.close()
-        else:
-            conn.drain_to_eof(2.0)
-
-    return handler
+    return answer(*parts, then="close" if close else "wait", wait=2.0)
 
 
 def reset_handler(conn: Conn) -> None:

@@ -13,29 +13,21 @@ import socket
 import pytest
 
 import sync_facade
-from tests.servers import Conn, ScriptedServer, replies, response
+from tests import bodies
+from tests.servers import (
+    Conn,
+    ScriptedServer,
+    answer,
+    answer_and_close,
+    answer_early,
+    echo_after_101,
+    replies,
+    response,
+)
 from tests.sync_facade.differential import Scenario, compare, observe
 
 OK = response(body=b"hello")
 CHUNKED = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-
-
-def raw(*parts: bytes, then: str = "close"):
-    """Answer the first request with these bytes, then close, reset, or wait."""
-
-    def handler(conn: Conn) -> None:
-        if conn.read_request() is None:
-            return
-        for part in parts:
-            conn.send(part)
-        if then == "close":
-            conn.close()
-        elif then == "reset":
-            conn.reset()
-        else:
-            conn.drain_to_eof(5.0)
-
-    return handler
 
 
 def GET(*reads):
@@ -44,10 +36,10 @@ def GET(*reads):
 
 SAME = [
     # 1. a status line cut short by the end of stream is no response
-    Scenario("status-cut-20", raw(b"HTTP/1.1 20"), GET(("read",))),
-    Scenario("status-cut-2", raw(b"HTTP/1.1 2"), GET(("read",))),
-    Scenario("status-cut-99", raw(b"HTTP/1.1 99"), GET(("read",))),
-    Scenario("status-cut-after-code", raw(b"HTTP/1.1 200"), GET(("read",))),
+    Scenario("status-cut-20", answer(b"HTTP/1.1 20"), GET(("read",))),
+    Scenario("status-cut-2", answer(b"HTTP/1.1 2"), GET(("read",))),
+    Scenario("status-cut-99", answer(b"HTTP/1.1 99"), GET(("read",))),
+    Scenario("status-cut-after-code", answer(b"HTTP/1.1 200"), GET(("read",))),
     # 3. Transfer-Encoding that names no coding: Content-Length frames the body, and the
     # connection is reused (a hang here would be the 5 s timeout, then a difference)
     Scenario(
@@ -64,35 +56,35 @@ SAME = [
     ),
     Scenario(
         "te-identity-until-close",
-        raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\nto the end"),
+        answer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\nto the end"),
         GET(("read",)),
     ),
     # 4. a body that failed keeps failing
     Scenario(
         "chunk-cut-reads-again",
-        raw(CHUNKED + b"5\r\nab"),
+        answer(CHUNKED + b"5\r\nab"),
         GET(("read",), ("read",), ("read", 5), ("readline",)),
     ),
     Scenario(
         "chunk-cut-read-amt-again",
-        raw(CHUNKED + b"5\r\nhello\r\n5\r\nab"),
+        answer(CHUNKED + b"5\r\nhello\r\n5\r\nab"),
         GET(("read", 7), ("read",), ("read", 3)),
     ),
     Scenario(
         "timeout-cl-reads-again",
-        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", then="wait"),
+        answer(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", then="wait"),
         GET(("read",), ("read",), ("read", 2)),
         conn_kwargs={"timeout": 0.5},
     ),
     Scenario(
         "timeout-cl-read-amt-again",
-        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", then="wait"),
+        answer(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", then="wait"),
         GET(("read", 3), ("read", 5), ("read", 5), ("read",)),
         conn_kwargs={"timeout": 0.5},
     ),
     Scenario(
         "timeout-chunked-reads-again",
-        raw(CHUNKED + b"5\r\nab", then="wait"),
+        answer(CHUNKED + b"5\r\nab", then="wait"),
         GET(("read",), ("read",), ("read", 1)),
         conn_kwargs={"timeout": 0.5},
     ),
@@ -113,11 +105,6 @@ SAME = [
         "value-int", replies(OK), [("request", "GET", "/", None, {"X": 12}), ("getresponse",)]
     ),
 ]
-
-
-@pytest.mark.parametrize("scenario", SAME, ids=str)
-def test_same_as_stdlib(scenario):
-    compare(scenario)
 
 
 def _outs(obs, op):
@@ -146,21 +133,21 @@ def check_nul_refused(theirs, ours):
 INTENDED = [
     Scenario(
         "cl-cut-reads-again",
-        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
+        answer(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
         GET(("read",), ("read",), ("read",)),
         intended="a body that failed keeps failing",
         check=check_read_fails_again,
     ),
     Scenario(
         "content-length-too-large",
-        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000000000000000\r\n\r\nabcd"),
+        answer(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000000000000000\r\n\r\nabcd"),
         GET(("read",)),
         intended="a Content-Length no body can have is a framing error",
         check=check_framing_error,
     ),
     Scenario(
         "nul-in-header-value",
-        raw(b"HTTP/1.1 200 OK\r\nX: a\x00b\r\nContent-Length: 2\r\n\r\nok"),
+        answer(b"HTTP/1.1 200 OK\r\nX: a\x00b\r\nContent-Length: 2\r\n\r\nok"),
         GET(("read",), ("header", "X")),
         intended="NUL in a response header is refused",
         check=check_nul_refused,
@@ -168,16 +155,11 @@ INTENDED = [
 ]
 
 
-@pytest.mark.parametrize("scenario", INTENDED, ids=str)
-def test_intended_difference(scenario):
-    compare(scenario)
-
-
 def test_reset_mid_body_never_reads_as_the_end():
     """After a reset in the middle of a body, no later read returns b"" as if it ended."""
     scenario = Scenario(
         "reset-mid-body",
-        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"a" * 1000, then="reset"),
+        answer(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"a" * 1000, then="reset"),
         GET(("sleep", 0.2), ("read",), ("read",), ("read", 10), ("isclosed",)),
     )
     ours = observe(scenario, sync_facade)
@@ -187,19 +169,6 @@ def test_reset_mid_body_never_reads_as_the_end():
 
 
 # -- 2. 101 Switching Protocols: the connection stays for the new protocol ---------------------
-
-
-def echo_after_101(conn: Conn) -> None:
-    """Switch to an echo protocol; its first bytes go out with the 101's head."""
-    if conn.read_request() is None:
-        return
-    conn.send(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nhi")
-    for _ in range(10):
-        data = conn.sock.recv(100)
-        if not data:
-            break
-        conn.send(b"echo:" + data)
-    conn.close()
 
 
 def switch_and_talk(mod, port: int, **kwargs):
@@ -271,6 +240,14 @@ def test_101_over_tls(server_ssl, client_ssl):
 # -- 5. a subclass's default_port ---------------------------------------------------------------
 
 
+def _get_once(conn) -> None:
+    try:
+        conn.request("GET", "/")
+        conn.getresponse().read()
+    finally:
+        conn.close()
+
+
 @pytest.mark.parametrize("explicit", [False, True])
 def test_host_header_uses_the_subclass_default_port(explicit):
     received = {}
@@ -280,12 +257,7 @@ def test_host_header_uses_the_subclass_default_port(explicit):
             class Conn443(mod.HTTPConnection):
                 default_port = srv.port  # this server stands in for the scheme's port
 
-            conn = Conn443("127.0.0.1", srv.port) if explicit else Conn443("127.0.0.1")
-            try:
-                conn.request("GET", "/")
-                conn.getresponse().read()
-            finally:
-                conn.close()
+            _get_once(Conn443("127.0.0.1", srv.port) if explicit else Conn443("127.0.0.1"))
         received[mod] = srv.received[0]
     assert received[sync_facade] == received[http.client]
     assert b"Host: 127.0.0.1\r\n" in received[sync_facade]
@@ -310,11 +282,7 @@ def test_tunnel_uses_the_subclass_default_port():
 
             conn = Tls("127.0.0.1", srv.port, timeout=5)
             conn.set_tunnel("example.org")
-            try:
-                conn.request("GET", "/")
-                conn.getresponse().read()
-            finally:
-                conn.close()
+            _get_once(conn)
         heads[mod] = srv.received[0]
     assert heads[sync_facade] == heads[http.client]
     assert b"CONNECT example.org:443 HTTP/1.0" in heads[sync_facade]
@@ -345,88 +313,36 @@ def test_port_out_of_range_is_refused_before_any_socket(host, port):
 # -- 6. the answer to a streamed body is never lost to the close that follows it ---------------
 
 
-def answer_and_close(conn: Conn) -> None:
-    if conn.read_request() is None:
-        return
-    conn.send(response(body=b"ok"))
-    conn.close()
-
-
-def _bodies(tmp_path):
-    data = b"x" * 3000
-    path = tmp_path / "body.bin"
-    path.write_bytes(data)
-
-    def gen():
-        yield data[:1000]
-        yield data[1000:]
-
-    return data, {
-        "file": lambda: open(path, "rb"),
-        "bytesio": lambda: io.BytesIO(data),
-        "generator": gen,
-    }
-
-
 @pytest.mark.parametrize("mod", [http.client, sync_facade], ids=["stdlib", "facade"])
 @pytest.mark.parametrize("kind", ["file", "bytesio", "generator"])
 def test_answer_then_close_after_a_streamed_body(tmp_path, mod, kind):
     """Repeated: a 1-in-20 race fails 100 runs with probability 0.994."""
-    data, make = _bodies(tmp_path)
+    make = bodies.small(tmp_path)[kind]
     outcomes: collections.Counter = collections.Counter()
     with ScriptedServer(answer_and_close) as srv:
         for _ in range(100):
-            body = make[kind]()
+            body = make()
             conn = mod.HTTPConnection("127.0.0.1", srv.port, timeout=5)
             try:
-                conn.request("POST", "/", body, {"Content-Length": str(len(data))})
+                conn.request("POST", "/", body, {"Content-Length": str(len(bodies.SMALL))})
                 resp = conn.getresponse()
                 outcomes[(resp.status, resp.read())] += 1
             except Exception as exc:  # counted, and the assertion shows which
                 outcomes[repr(exc)] += 1
             finally:
                 conn.close()
-                if hasattr(body, "close"):
-                    body.close()
+                bodies.close(body)
     assert outcomes == {(200, b"ok"): 100}
-    assert all(r.endswith(data) for r in srv.received)
+    assert all(r.endswith(bodies.SMALL) for r in srv.received)
 
 
 # -- 7. an answer before the upload is sent --------------------------------------------------
 
 
-def answer_early(conn: Conn) -> None:
-    """Read the head only; answer 413 and close with the body unread."""
-    if conn.read_until(b"\r\n\r\n") is None:
-        return
-    conn.send(response("413 Payload Too Large", body=b"too big", headers=[("Connection", "close")]))
-    conn.close()
-
-
-BIG = 64 << 20
-
-
-def _big_bodies(tmp_path):
-    path = tmp_path / "big.bin"
-    with open(path, "wb") as f:
-        f.truncate(BIG)
-
-    def gen():
-        block = b"x" * (1 << 20)
-        for _ in range(BIG >> 20):
-            yield block
-
-    return {
-        "bytes": lambda: b"x" * BIG,
-        "file": lambda: open(path, "rb"),
-        "generator": gen,
-    }
-
-
 def _upload(mod, port, body):
     conn = mod.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        headers = {} if isinstance(body, bytes) else {"Content-Length": str(BIG)}
+        headers = {} if isinstance(body, bytes) else {"Content-Length": str(bodies.LARGE)}
         conn.request("POST", "/", body, headers)
         resp = conn.getresponse()
         return resp.status, resp.read()
@@ -434,16 +350,15 @@ def _upload(mod, port, body):
         return type(exc)
     finally:
         conn.close()
-        if hasattr(body, "close"):
-            body.close()
+        bodies.close(body)
 
 
 @pytest.mark.parametrize("kind", ["bytes", "file", "generator"])
 def test_early_answer_during_an_upload_is_the_outcome(tmp_path, kind):
-    make = _big_bodies(tmp_path)
+    make = bodies.large(tmp_path)[kind]
     with ScriptedServer(answer_early) as srv:
-        theirs = _upload(http.client, srv.port, make[kind]())
-        ours = [_upload(sync_facade, srv.port, make[kind]()) for _ in range(3)]
+        theirs = _upload(http.client, srv.port, make())
+        ours = [_upload(sync_facade, srv.port, make()) for _ in range(3)]
     # The stdlib's send fails with the socket's error; ours gives the server's answer.
     assert isinstance(theirs, type) and issubclass(theirs, OSError), theirs
     assert ours == [(413, b"too big")] * 3
@@ -469,11 +384,6 @@ SETTLED_SAME = [
         GET(("read", 10), ("closed",), ("close",), ("closed",), ("read",)),
     ),
 ]
-
-
-@pytest.mark.parametrize("scenario", SETTLED_SAME, ids=str)
-def test_settled_same_as_stdlib(scenario):
-    compare(scenario)
 
 
 def test_responses_keyed_by_status_members():
@@ -574,7 +484,7 @@ KEPT = [
     ),
     Scenario(
         "complete-at-head-ended-by-eof",
-        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"),
+        answer(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"),
         GET(("sleep", 0.2), ("isclosed",), ("read",)),
         intended="a body already complete when the head is read",
         check=check_complete_at_head,
@@ -582,7 +492,7 @@ KEPT = [
     *[
         Scenario(
             f"chunk-size-{name}",
-            raw(CHUNKED + size + b"\r\nhello\r\n0\r\n\r\n"),
+            answer(CHUNKED + size + b"\r\nhello\r\n0\r\n\r\n"),
             GET(("read",)),
             intended="chunk sizes are plain hex",
             check=check_plain_hex,
@@ -591,21 +501,23 @@ KEPT = [
     ],
     Scenario(
         "readline-truncated",
-        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
+        answer(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
         GET(("readline",), ("readline",)),
         intended="a truncated body raises in readline() and read1() too",
         check=check_short_line_reads_raise,
     ),
     Scenario(
         "te-gzip-chunked",
-        raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"),
+        answer(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+        ),
         GET(("read",)),
         intended="the last transfer coding decides chunked framing",
         check=check_read_as_chunked,
     ),
     Scenario(
         "te-two-fields",
-        raw(
+        answer(
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
             b"5\r\nhello\r\n0\r\n\r\n"
         ),
@@ -623,18 +535,24 @@ KEPT = [
 ]
 
 
-@pytest.mark.parametrize("scenario", KEPT, ids=str)
-def test_kept_difference(scenario):
-    compare(scenario)
-
-
 def test_read1_on_a_truncated_body_raises():
     scenario = Scenario(
         "read1-truncated",
-        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
+        answer(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
         GET(("sleep", 0.2), ("read1",), ("read1",)),
     )
     theirs, ours = observe(scenario, http.client), observe(scenario, sync_facade)
     assert _outs(theirs, "read1") == [b"abc", b""]
     assert _outs(ours, "read1")[0] == b"abc"
     assert _outs(ours, "read1")[1][:2] == ("raised", "IncompleteRead")
+
+
+@pytest.mark.parametrize("scenario", SAME + SETTLED_SAME, ids=str)
+def test_same_as_stdlib(scenario):
+    compare(scenario)
+
+
+@pytest.mark.parametrize("scenario", INTENDED + KEPT, ids=str)
+def test_intended_difference(scenario):
+    """Each a row of the README's deliberate differences, checked on both outcomes."""
+    compare(scenario)
