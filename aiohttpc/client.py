@@ -23,7 +23,7 @@ from .client_response import Request, Response
 from .connection import HTTPConnection
 from .decoding import DEFAULT_MAX_DECODED, Decoder, supported
 from .errors import InvalidURL
-from .https import HTTPSConnection
+from .https import HTTPSConnection, default_context
 from .pool import Lease, Pool
 from .pool_policy import parse_keep_alive
 from .ratelimit import RateLimiter
@@ -122,8 +122,7 @@ class Client:
         if isinstance(verify, ssl.SSLContext):
             self._ssl = verify
         else:
-            self._ssl = ssl.create_default_context()
-            self._ssl.set_alpn_protocols(["http/1.1"])
+            self._ssl = default_context()
             if not verify:
                 self._ssl.check_hostname = False
                 self._ssl.verify_mode = ssl.CERT_NONE
@@ -324,8 +323,8 @@ class Client:
 
     @staticmethod
     async def _drain(response: Response) -> None:
-        length = response.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) <= DRAIN_LIMIT:
+        length = response.content_length
+        if length is not None and length <= DRAIN_LIMIT:
             try:
                 async for _ in response.iter_raw():
                     pass

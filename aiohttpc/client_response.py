@@ -106,6 +106,12 @@ class Response:
         return self._core.header_list
 
     @property
+    def content_length(self) -> int | None:
+        """The body's length as sent, as its framing was decided (``decide_framing``:
+        0 for HEAD, 204 and 304), or None when it is not known up front."""
+        return self._core.content_length
+
+    @property
     def is_closed(self) -> bool:
         return self._finish_cb is None
 
@@ -230,9 +236,8 @@ class Response:
 
         target = os.fspath(path)
         partial = target + ".part"
-        length = self.headers.get("content-length")
         encoded = self.headers.get("content-encoding") not in (None, "identity")
-        total = int(length) if length and length.isdigit() and not encoded else None
+        total = None if encoded else self.content_length
         done = 0
         try:
             async with aiofiles.open(partial, "wb") as f:

@@ -16,7 +16,8 @@ import os
 import select
 import socket
 
-SOME = 64 << 10  # a read for fewer bytes than this takes what has arrived, up to this
+from .reader import LARGE_READ  # a smaller read takes what has arrived, up to this
+
 GATHER = 256 << 10  # a read that wants every byte it asks for is woken per this much
 
 _SOL, _LOWAT, _RCVBUF = socket.SOL_SOCKET, socket.SO_RCVLOWAT, socket.SO_RCVBUF
@@ -115,15 +116,15 @@ class DirectBody:
     def read(self, need: int) -> bytes:
         """Block for *need* bytes (the whole rest if negative; at most ``left``).
 
-        Fewer than ``SOME`` bytes wanted: one receive, of whatever has arrived up to
-        ``SOME``. Fewer returned than asked means the peer closed (``eof``).
+        Fewer than ``LARGE_READ`` bytes wanted: one receive, of whatever has arrived up to
+        ``LARGE_READ``. Fewer returned than asked means the peer closed (``eof``).
         """
         f = self._file
         if f is None:
             return b""
         left = self.left
         try:
-            if need < 0 or need >= SOME:
+            if need < 0 or need >= LARGE_READ:
                 n = left if need < 0 else min(need, left)
                 self._raw.gather = True
                 try:
@@ -132,7 +133,7 @@ class DirectBody:
                     self._raw.gather = False
                 short = len(data) < n
             else:
-                data = f.read1(min(left, SOME))
+                data = f.read1(min(left, LARGE_READ))
                 short = not data
         except BaseException:
             self.close()

@@ -12,6 +12,17 @@ from .protocol import HTTPProtocol
 from .status import HTTPS_PORT
 
 
+def default_context() -> ssl.SSLContext:
+    """The TLS context used where the caller gives none: the stdlib's verifying default,
+    offering only HTTP/1.1 by ALPN, with post-handshake authentication as the stdlib's
+    ``HTTPSConnection`` enables it."""
+    context = ssl.create_default_context()
+    context.set_alpn_protocols(["http/1.1"])
+    if context.post_handshake_auth is not None:
+        context.post_handshake_auth = True
+    return context
+
+
 class HTTPSConnection(HTTPConnection):
     """HTTP over TLS; certificates and host names are verified by default."""
 
@@ -35,10 +46,7 @@ class HTTPSConnection(HTTPConnection):
         self.key_file = key_file
         self.cert_file = cert_file
         if context is None:
-            context = ssl.create_default_context()
-            context.set_alpn_protocols(["http/1.1"])
-            if context.post_handshake_auth is not None:
-                context.post_handshake_auth = True
+            context = default_context()
         will_verify = context.verify_mode != ssl.CERT_NONE
         if check_hostname is None:
             check_hostname = context.check_hostname

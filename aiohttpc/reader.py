@@ -16,6 +16,12 @@ from .errors import IncompleteRead
 
 NEED: Any = object()
 
+# A read of this many bytes or more, of a Content-Length body with as much still to come,
+# may take the body's rest off the connection's usual path (straight into the caller's
+# buffer, or off the socket by the caller's thread); a smaller one is served from the
+# pieces the loop received.
+LARGE_READ = 64 << 10
+
 
 def prefixed(exc: IncompleteRead, prefix: bytes) -> IncompleteRead:
     """*exc* raised by a read whose call had already read *prefix* (``readinto``)."""
@@ -213,6 +219,22 @@ class BodyReader:
         self.source.consumed()
         self._finish(True)
         return data
+
+    def try_fill(self, view: memoryview, filled: int) -> Any:
+        """``readinto``'s rest once *filled* bytes are in *view*: ``read(len(view) -
+        filled)`` into ``view[filled:]``; the new count, or ``NEED``. An IncompleteRead
+        carries what this whole call read."""
+        try:
+            data = self.try_read(len(view) - filled)
+        except IncompleteRead as exc:
+            if filled:
+                raise prefixed(exc, bytes(view[:filled])) from exc
+            raise
+        if data is NEED:
+            return NEED
+        n = len(data)
+        view[filled : filled + n] = data
+        return filled + n
 
     def try_read1(self, n: int = -1) -> Any:
         """``read1(n)``: what has arrived (at most *n* bytes), waiting only for the first."""

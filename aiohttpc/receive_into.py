@@ -23,8 +23,6 @@ from .protocol import expiring
 if TYPE_CHECKING:
     from .protocol import HTTPProtocol
 
-# A smaller read is served from the pieces the loop received.
-INTO_MIN = 64 << 10
 _SPARE = 256 << 10  # as much as uvloop receives at once on the Protocol path
 
 # One receive buffer per thread for the pieces between reads: a loop asks for a buffer

@@ -15,12 +15,12 @@ from typing import Any
 
 from .buffer import BodyBuffer
 from .direct_read import DirectBody
-from .errors import ImproperConnectionState, IncompleteRead, ResponseNotReady
+from .errors import ImproperConnectionState, ResponseNotReady
 from .framing import ResponseHead
 from .headers import Headers
 from .protocol import HTTPProtocol
-from .reader import NEED, BodyReader, prefixed
-from .receive_into import INTO_MIN, receive_into
+from .reader import LARGE_READ, NEED, BodyReader
+from .receive_into import receive_into
 
 
 class _ProtocolSource:
@@ -248,25 +248,21 @@ class HTTPResponse:
     async def readinto(self, b: Any) -> int:
         """Read into a writable buffer, as ``read(len(b))`` would; returns the count.
 
-        A read of ``INTO_MIN`` bytes or more from a Content-Length body on plain TCP
+        A read of ``LARGE_READ`` bytes or more from a Content-Length body on plain TCP
         receives the bytes straight into *b* (see ``receive_into``).
         """
         view = memoryview(b).cast("B")
         try:
             n = len(view)
-            filled = await self._receive_into(view) if n >= INTO_MIN else 0
+            filled = await self._receive_into(view) if n >= LARGE_READ else 0
             if filled < n:
                 # The rest the usual way: a small rest, TLS, chunked, or the body's end
                 # or failure, which read() reports by the stdlib's rules.
-                try:
-                    data = await self.read(n - filled)
-                except IncompleteRead as exc:
-                    if filled:
-                        raise prefixed(exc, bytes(view[:filled])) from exc
-                    raise
-                view[filled : filled + len(data)] = data
-                filled += len(data)
-            return filled
+                reader = self._reader
+                while (count := reader.try_fill(view, filled)) is NEED:
+                    await self._more(reader.want)
+                filled = count
+            return filled  # type: ignore[no-any-return]
         finally:
             view.release()  # the caller's buffer may be resized again
 
@@ -279,7 +275,7 @@ class HTTPResponse:
             return filled
         with view[filled:] as rest:
             try:
-                got = await receive_into(p, rest, INTO_MIN, self.timeout)
+                got = await receive_into(p, rest, LARGE_READ, self.timeout)
             except BaseException as exc:
                 reader.abort(exc)
                 raise

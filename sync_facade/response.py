@@ -13,10 +13,8 @@ from typing import Any
 
 import aiohttpc
 from aiohttpc.buffer import BodyBuffer
-from aiohttpc.direct_read import SOME as DIRECT_MIN
 from aiohttpc.direct_read import DirectBody
-from aiohttpc.errors import IncompleteRead
-from aiohttpc.reader import NEED, BodyReader, prefixed
+from aiohttpc.reader import LARGE_READ, NEED, BodyReader
 
 from .bridge import bridge
 
@@ -184,7 +182,7 @@ class HTTPResponse(io.BufferedIOBase):
         core = self._core
         direct = None
         try:
-            if need < 0 or need >= DIRECT_MIN:
+            if need < 0 or need >= LARGE_READ:
                 chunks, done, error, direct = bridge.run(
                     _take_large(core, need), on_interrupt=core.close
                 )
@@ -222,7 +220,7 @@ class HTTPResponse(io.BufferedIOBase):
         src = self._source
         filled = reader.take_into(view)
         n = len(view)
-        if src.direct is None and n - filled >= DIRECT_MIN and not reader.stopped:
+        if src.direct is None and n - filled >= LARGE_READ and not reader.stopped:
             self._fetch(n - filled)  # takes the body over where it can
             with view[filled:] as rest:
                 filled += reader.take_into(rest)
@@ -271,17 +269,13 @@ class HTTPResponse(io.BufferedIOBase):
         try:
             n = len(view)
             # A large read of a long Content-Length body goes straight into b.
-            filled = self._readinto_direct(view) if n >= DIRECT_MIN else 0
+            filled = self._readinto_direct(view) if n >= LARGE_READ else 0
             if filled < n:
-                try:
-                    data = self.read(n - filled)
-                except IncompleteRead as exc:
-                    if filled:
-                        raise prefixed(exc, bytes(view[:filled])) from exc
-                    raise
-                view[filled : filled + len(data)] = data
-                filled += len(data)
-            return filled
+                reader = self._reader
+                while (count := reader.try_fill(view, filled)) is NEED:
+                    self._fetch(reader.want)
+                filled = count
+            return filled  # type: ignore[no-any-return]
         finally:
             view.release()  # the caller's buffer may be resized again
 
@@ -297,7 +291,7 @@ async def _take_large(
     core: aiohttpc.HTTPResponse, need: int
 ) -> tuple[list[bytes], bool, BaseException | None, DirectBody | None]:
     """On the loop, for a large read: the body's rest to read directly, else the usual."""
-    started = core.begin_direct(DIRECT_MIN)
+    started = core.begin_direct(LARGE_READ)
     if started is not None:
         return started[0], False, None, started[1]
     return (*await core.take_chunks(need), None)

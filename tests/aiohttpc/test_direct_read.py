@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from aiohttpc.direct_read import SOME, DirectBody
+from aiohttpc.direct_read import DirectBody
+from aiohttpc.reader import LARGE_READ as SOME
 
 
 def tcp_pair() -> tuple[socket.socket, socket.socket]:
