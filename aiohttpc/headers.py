@@ -14,12 +14,10 @@ from http.client import HTTPMessage
 from typing import IO, Any
 
 from .errors import HTTPException, LineTooLong
+from .grammar import field
 
 MAX_LINE = 65536
 MAX_HEADERS = 100
-
-# Bytes that may not appear in a header name on the fast path: controls, space, ':', DEL.
-_NOT_TOKEN = bytes(range(0x21)) + b":\x7f"
 
 
 def build_message(raw: bytes) -> HTTPMessage:
@@ -38,10 +36,10 @@ def split_regular(raw: bytes) -> list[tuple[str, str]] | None:
     for line in raw.split(b"\r\n"):
         if not line:
             continue
-        name, sep, value = line.partition(b":")
-        if not sep or not name or name.translate(None, _NOT_TOKEN) != name:
+        item = field(line)
+        if item is None:
             return None
-        items.append((name.decode("latin-1"), value.lstrip(b" \t").decode("latin-1")))
+        items.append(item)
     return items
 
 

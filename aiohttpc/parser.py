@@ -9,7 +9,6 @@ with the stdlib's messages, plus the stricter ones from ``errors``.
 
 from __future__ import annotations
 
-import re
 from typing import Protocol
 
 from .errors import (
@@ -24,6 +23,7 @@ from .errors import (
     UnknownProtocol,
 )
 from .framing import FRAMING, FRAMING_LENGTHS, ResponseHead, decide_framing
+from .grammar import field, header_items
 from .headers import MAX_HEADERS, MAX_LINE, Headers
 
 MAX_INFORMATIONAL = 32  # 1xx responses skipped before the final one, at most
@@ -42,7 +42,6 @@ FAILED = 9
 UPGRADED = 10  # after a 101: the bytes are another protocol's, kept for its taker
 
 _HEX = frozenset(b"0123456789abcdefABCDEF")
-_NOT_TOKEN = bytes(range(0x21)) + b":\x7f"
 
 
 class ParserSink(Protocol):
@@ -64,13 +63,6 @@ class _Detached:
 
 
 _DETACHED = _Detached()
-
-
-# The (name, value) pairs of the regular lines of a header block, each a whole line
-# token ":" value CRLF (token: no controls, space, ':' or DEL; value: no NUL), the
-# value's leading blanks dropped. A block is regular when every line is one of them.
-_TOKEN = "[\x21-\x39\x3b-\x7e\x80-\xff]+"
-_header_items = re.compile(f"^({_TOKEN}):[ \t]*([^\r\n\x00]*)\r\n", re.MULTILINE).findall
 
 
 def _nul_in(lines: bytes) -> None:
@@ -366,17 +358,12 @@ class ResponseParser:
             raise HTTPException(f"got more than {MAX_HEADERS} headers")
         if self._irregular:
             return
-        name, sep, value = line.partition(b":")
         if (
-            sep
-            and name
-            and line[-2:] == b"\r\n"
+            line[-2:] == b"\r\n"
             and line.count(b"\r") == 1
-            and name.translate(None, _NOT_TOKEN) == name
+            and (item := field(line[:-2])) is not None
         ):
-            self._hitems.append(
-                (name.decode("latin-1"), value[:-2].lstrip(b" \t").decode("latin-1"))
-            )
+            self._hitems.append(item)
         else:
             self._irregular = True
 
@@ -391,7 +378,7 @@ class ResponseParser:
             return False
         text = buf[pos : end + 4].decode("latin-1")  # with the blank line, as the stdlib's
         eol = text.find("\r\n")
-        items = _header_items(text, eol + 2)
+        items = header_items(text, eol + 2)
         n = len(items) + 2
         # Each match ends in the only CRLF of its line: with as many CR and LF as
         # matches plus the status line's and the blank line's, every line was matched

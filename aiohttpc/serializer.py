@@ -8,23 +8,16 @@ header name or header value.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from .errors import InvalidURL
-
-# A method must be a token: no controls, no space, no DEL.
-_bad_method = re.compile("[\x00-\x20\x7f]").search
-_bad_url = re.compile("[\x00-\x20\x7f]").search
-_bad_name = re.compile(rb"[\x00-\x20:\x7f]").search
-# Values may hold horizontal tabs, nothing else below 0x20, and no DEL.
-_bad_value = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]").search
+from .grammar import bad_in_method, bad_in_name, bad_in_url, bad_in_value
 
 
 def validate_method(method: str) -> None:
     """Raise ValueError if *method* could not be sent as a request-line token."""
-    match = _bad_method(method)
+    match = bad_in_method(method)
     if match:
         raise ValueError(
             f"method can't contain control characters. {method!r} "
@@ -34,7 +27,7 @@ def validate_method(method: str) -> None:
 
 def validate_url(url: str) -> None:
     """Raise InvalidURL if *url* (a request target or a host) holds control bytes."""
-    match = _bad_url(url)
+    match = bad_in_url(url)
     if match:
         raise InvalidURL(
             f"URL can't contain control characters. {url!r} (found at least {match.group()!r})"
@@ -44,7 +37,7 @@ def validate_url(url: str) -> None:
 def encode_header_name(name: str | bytes) -> bytes:
     """Encode and validate a header name; ValueError if it is not a token."""
     raw = name.encode("ascii") if isinstance(name, str) else bytes(name)
-    if not raw or _bad_name(raw):
+    if not raw or bad_in_name(raw):
         raise ValueError(f"Invalid header name {raw!r}")
     return raw
 
@@ -67,7 +60,7 @@ def encode_header_value(value: str | bytes | int) -> bytes:
             raise TypeError(
                 f"expected string or bytes-like object, got {type(value).__name__!r}"
             ) from None
-    if _bad_value(raw):
+    if bad_in_value(raw):
         raise ValueError(f"Invalid header value {raw!r}")
     return raw
 
@@ -96,7 +89,7 @@ def header_line(name: str | bytes, *values: str | bytes | int) -> bytes:
 def request_line(method: str, url: str, version: str = "HTTP/1.1") -> bytes:
     """Validate and encode the request line (without CRLF)."""
     url = url or "/"
-    if _bad_method(method) or _bad_url(url):
+    if bad_in_method(method) or bad_in_url(url):
         validate_method(method)  # raises with the stdlib's message
         validate_url(url)
     return f"{method} {url} {version}".encode("ascii")
