@@ -438,7 +438,7 @@ class HTTPConnection(RequestHeadBuilder):
             if p.answered:
                 # The server answered before it took the whole request (a 413, a 401):
                 # that answer is the outcome, getresponse() returns it. Never reused.
-                p.stray = True
+                p.retire()
                 return
             self.close_nowait()
             raise
@@ -483,7 +483,7 @@ class HTTPConnection(RequestHeadBuilder):
         if self.debuglevel > 0:
             print("reply:", repr(f"{head.raw_version} {head.status} {head.reason}\r\n"))
         self._state = CS_IDLE
-        if p.stray:
+        if p.retired:
             head.will_close = True
         will_close = head.will_close
         response = self.response_class(

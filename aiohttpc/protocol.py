@@ -94,7 +94,7 @@ class HTTPProtocol(asyncio.Protocol):
         "loop",
         "lost",
         "parser",
-        "stray",
+        "retired",
         "transport",
         "upgraded",
     )
@@ -113,7 +113,7 @@ class HTTPProtocol(asyncio.Protocol):
         self.body_done = False
         self.error: BaseException | None = None
         self.lost = False
-        self.stray = False
+        self.retired = False  # no request may follow on this connection (``retire``)
         self.upgraded = False  # a 101 was read: the connection is for its taker (``release``)
         self.informational: tuple[int, ...] = ()  # 1xx statuses before this head
         # (buffer, trailers) of the last response whose body was received completely
@@ -141,6 +141,20 @@ class HTTPProtocol(asyncio.Protocol):
 
     # -- state the connection asks about -----------------------------------------------
 
+    def retire(self) -> None:
+        """No request may follow on this connection: bytes came that no request asked
+        for, or the server may read a body we did not send as a request. The response
+        being read closes it when done."""
+        self.retired = True
+
+    def reusable(self, head: ResponseHead, complete: bool) -> bool:
+        """The one reuse decision, asked when the response with *head* is done with:
+        another request may follow only after it was read to its end (*complete*), when
+        its framing keeps the connection (``decide_framing``'s ``will_close``), and while
+        the connection itself is ``usable``. The pool asks ``usable`` afterwards: a
+        connection that is not reusable is closed at that point."""
+        return complete and not head.will_close and self.usable
+
     @property
     def usable(self) -> bool:
         """Whether another request may be written on this connection."""
@@ -148,7 +162,7 @@ class HTTPProtocol(asyncio.Protocol):
         return (
             t is not None
             and not self.lost
-            and not self.stray
+            and not self.retired
             and not self.upgraded
             and self.error is None
             and not t.is_closing()
@@ -555,6 +569,6 @@ class HTTPProtocol(asyncio.Protocol):
             self._start(self._pending.pop(0))
 
     def on_stray_data(self) -> None:
-        self.stray = True
+        self.retire()
         if self.transport is not None:
             self.transport.close()

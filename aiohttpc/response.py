@@ -26,11 +26,11 @@ from .receive_into import receive_into
 class _ProtocolSource:
     """A response's view of its connection: the buffer its body arrives in."""
 
-    __slots__ = ("_p", "buffer", "owns")
+    __slots__ = ("_p", "buffer", "head")
 
-    def __init__(self, protocol: HTTPProtocol, owns_connection: bool) -> None:
+    def __init__(self, protocol: HTTPProtocol, head: ResponseHead) -> None:
         self._p = protocol
-        self.owns = owns_connection
+        self.head = head
         self.buffer: BodyBuffer = protocol.buffer
 
     @property
@@ -49,9 +49,8 @@ class _ProtocolSource:
 
     def release(self, complete: bool) -> None:
         p = self._p
-        # An unread rest would be read as the next response: never reuse then. After a
-        # 101 the connection is its taker's (``upgrade``), not ours to close.
-        if (self.owns or not complete or not p.usable) and not p.upgraded:
+        # After a 101 the connection is its taker's (``upgrade``), not ours to close.
+        if not p.reusable(self.head, complete) and not p.upgraded:
             p.close()
 
 
@@ -89,7 +88,9 @@ class HTTPResponse:
         if debuglevel > 0:
             for name, value in head.headers.items():
                 print("header:", name + ":", value)
-        self._source = _ProtocolSource(protocol, owns_connection)
+        if owns_connection:
+            head.will_close = True
+        self._source = _ProtocolSource(protocol, head)
         self._reader = BodyReader(self._source, head.length, head.chunked, method == "HEAD")
 
     def __repr__(self) -> str:
@@ -172,8 +173,7 @@ class HTTPResponse:
 
     def own_connection(self) -> None:
         """Close the connection when this response is finished with (it is not reused)."""
-        self.will_close = True
-        self._source.owns = True
+        self.will_close = self._head.will_close = True
         if self._reader.closed:
             self._p.close()
 

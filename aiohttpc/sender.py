@@ -212,6 +212,6 @@ async def wait_continue(p: HTTPProtocol, timeout: float | None) -> bool:
         except TimeoutError:
             return True
     if p.head is not None and 100 not in p.informational:
-        p.stray = True  # the server may read the unsent body as a request: no reuse
+        p.retire()  # the server may read the unsent body as a request
         return False
     return True
