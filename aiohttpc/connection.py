@@ -295,7 +295,7 @@ class HTTPConnection(RequestHeadBuilder):
         """Whether *out* goes out in one write on the open connection (nothing to wait for:
         no connect, no body to stream, no paused transport to drain)."""
         p = self._protocol
-        return p is not None and not p._paused_writing and p.usable and self._small(out)
+        return p is not None and not p.writing_paused and p.usable and self._small(out)
 
     def send_now(self, out: Outgoing) -> None:
         """Write a request for which ``sends_at_once`` held, without awaiting anything.
@@ -409,7 +409,7 @@ class HTTPConnection(RequestHeadBuilder):
         try:
             if self._small(out):
                 self._write_whole(p, out)
-                if p._paused_writing:
+                if p.writing_paused:
                     await p.drain(resolve_timeout(self.timeout))
                 return
             self.last_body_path = "copy"

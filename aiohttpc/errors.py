@@ -32,6 +32,18 @@ class MalformedChunk(IncompleteRead):
     """
 
 
+class ChunkCut(IncompleteRead):
+    """A chunked body cut short; *unfinished*: bytes of a chunk whose data was cut.
+
+    Raised by the parser for the readers, which report it as a plain ``IncompleteRead``
+    whose partial data leaves that chunk out, as the stdlib's does.
+    """
+
+    def __init__(self, unfinished: int = 0) -> None:
+        super().__init__(b"")
+        self.unfinished = unfinished
+
+
 class ResponseFramingError(HTTPException):
     """A response whose length is ambiguous (e.g. conflicting Content-Length values).
 

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from .errors import (
     BadStatusLine,
+    ChunkCut,
     HTTPException,
     IncompleteRead,
     LineTooLong,
@@ -219,10 +220,8 @@ class ResponseParser:
             elif state == BODY_LENGTH:
                 raise IncompleteRead(b"", self._left)
             elif state in (CHUNK_SIZE, CHUNK_DATA, CHUNK_CRLF):
-                err = IncompleteRead(b"")
-                # The stdlib's partial data leaves out a chunk cut short: so do we.
-                err.unfinished_chunk = self._chunk_len - self._left if state == CHUNK_DATA else 0  # type: ignore[attr-defined]
-                raise err
+                # The stdlib's partial data leaves out a chunk cut short: so do ours.
+                raise ChunkCut(self._chunk_len - self._left if state == CHUNK_DATA else 0)
         except BaseException:
             self._state = FAILED
             raise

@@ -78,7 +78,6 @@ class HTTPProtocol(asyncio.Protocol):
         "_high",
         "_low",
         "_paused_reading",
-        "_paused_writing",
         "_pending",
         "_waiter",
         "_want",
@@ -97,6 +96,7 @@ class HTTPProtocol(asyncio.Protocol):
         "retired",
         "transport",
         "upgraded",
+        "writing_paused",
     )
 
     def __init__(
@@ -125,7 +125,7 @@ class HTTPProtocol(asyncio.Protocol):
         self._drain_waiter: asyncio.Future[None] | None = None
         self._closed_waiter: asyncio.Future[None] | None = None
         self._paused_reading = False
-        self._paused_writing = False
+        self.writing_paused = False
         self._eof = False  # only kept after a 101, for the taker of the connection
         self._direct = False  # a thread reads the body from the socket itself
         self.into: asyncio.BufferedProtocol | None = None  # receives for us (receive_into)
@@ -274,7 +274,7 @@ class HTTPProtocol(asyncio.Protocol):
         """Wait while the transport has paused writing."""
         if self.lost:
             raise ConnectionResetError("Connection lost")
-        if not self._paused_writing:
+        if not self.writing_paused:
             return
         fut = self.loop.create_future()
         self._drain_waiter = fut
@@ -290,7 +290,7 @@ class HTTPProtocol(asyncio.Protocol):
         if (
             t is None
             or self.lost
-            or self._paused_writing
+            or self.writing_paused
             or t.get_write_buffer_size()
             or t.get_extra_info("sslcontext") is not None
         ):
@@ -516,10 +516,10 @@ class HTTPProtocol(asyncio.Protocol):
         self._wake()
 
     def pause_writing(self) -> None:
-        self._paused_writing = True
+        self.writing_paused = True
 
     def resume_writing(self) -> None:
-        self._paused_writing = False
+        self.writing_paused = False
         d = self._drain_waiter
         self._drain_waiter = None
         if d is not None and not d.done():

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from .buffer import BodyBuffer
-from .errors import IncompleteRead
+from .errors import ChunkCut, IncompleteRead
 
 NEED: Any = object()
 
@@ -135,15 +135,17 @@ class BodyReader:
         if err is None or src.done:
             return None
         src.buffer.clear()
+        cls = type(err)
+        if isinstance(err, ChunkCut):
+            cls = IncompleteRead  # reported as the stdlib reports it, without the cut chunk
+            if err.unfinished:
+                partial = partial[: max(0, len(partial) - err.unfinished)]
         if not self.closed:
-            self.failed = type(err)
+            self.failed = cls
         self._finish(False)
         if isinstance(err, IncompleteRead):
-            cut = getattr(err, "unfinished_chunk", 0)
-            if cut:
-                partial = partial[: max(0, len(partial) - cut)]
             expected = None if self.length is None else self.length - len(partial)
-            return type(err)(partial, expected)
+            return cls(partial, expected)  # type: ignore[call-arg]
         return err
 
     @property

@@ -129,7 +129,7 @@ async def sendfile(p: HTTPProtocol, f: Any, chunked: bool, timeout: float | None
     if not count:
         return True
     if chunked:
-        p.write(b"%X\r\n" % count)
+        p.write(serializer.chunk_size_line(count))
     # the timeout bounds each MiB, as a socket timeout would bound each send
     limit = None if timeout is None else timeout * max(1.0, count / (1 << 20))
     if isinstance(loop, asyncio.BaseEventLoop):
@@ -154,7 +154,7 @@ async def sendfile(p: HTTPProtocol, f: Any, chunked: bool, timeout: float | None
     if not isinstance(loop, asyncio.BaseEventLoop):
         f.seek(offset + count)
     if chunked:
-        p.write(b"\r\n")
+        p.write(serializer.CHUNK_END)
     return True
 
 
@@ -195,7 +195,7 @@ async def write_body(
             if debug:
                 print("send:", repr(block))
             p.write(block)
-        if p._paused_writing:
+        if p.writing_paused:
             await p.drain(timeout)
     return "copy"
 

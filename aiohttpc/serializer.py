@@ -123,10 +123,18 @@ def host_value(url: str, host: str, port: int, default_port: int) -> bytes:
     return enc + b":" + str(port).encode("ascii")
 
 
+def chunk_size_line(n: int) -> bytes:
+    """The line that opens a chunk of *n* bytes; ``CHUNK_END`` closes its data."""
+    return b"%X\r\n" % n
+
+
+CHUNK_END = b"\r\n"
+
+
 def chunk(data: bytes | memoryview) -> list[bytes | memoryview]:
     """Frame one chunk of a chunked body (for ``writelines``); its size in bytes."""
     n = len(data) if isinstance(data, bytes) else memoryview(data).nbytes
-    return [b"%X\r\n" % n, data, b"\r\n"]
+    return [chunk_size_line(n), data, CHUNK_END]
 
 
 LAST_CHUNK = b"0\r\n\r\n"

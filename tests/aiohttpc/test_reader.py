@@ -8,6 +8,7 @@ import http.client
 import pytest
 
 from aiohttpc.buffer import BodyBuffer
+from aiohttpc.errors import ChunkCut
 from aiohttpc.reader import NEED, BodyReader
 
 
@@ -104,13 +105,14 @@ def test_a_timed_out_wait_fails_later_reads_as_the_stdlib_does():
 
 
 def test_cut_chunked_body_leaves_out_the_unfinished_chunk():
-    err = http.client.IncompleteRead(b"")
-    err.unfinished_chunk = 2  # type: ignore[attr-defined]
-    src = Source(b"hello", b"wo", error=err)
+    src = Source(b"hello", b"wo", error=ChunkCut(2))
     r = reader(src, chunked=True)
     with pytest.raises(http.client.IncompleteRead) as exc:
         r.try_read()
-    assert exc.value.partial == b"hello"
+    assert exc.value.partial == b"hello" and type(exc.value) is http.client.IncompleteRead
+    with pytest.raises(http.client.IncompleteRead) as again:
+        r.try_read()
+    assert type(again.value) is http.client.IncompleteRead
 
 
 def test_read1_hands_out_what_arrived_without_joining():
