@@ -7,10 +7,10 @@ import importlib
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._sansio.headers import Headers, HTTPMessage, parse_headers
 from .connection import HTTPConnection
 from .errors import *  # noqa: F403 - the exception classes are part of the API
 from .errors import __all__ as _errors_all
-from .headers import Headers, HTTPMessage, parse_headers
 from .https import HTTPSConnection
 from .response import HTTPResponse
 from .status import *  # noqa: F403
@@ -18,33 +18,33 @@ from .status import HTTP_PORT, HTTPS_PORT, responses
 from .status import __all__ as _status_all
 
 if TYPE_CHECKING:
-    from .client import Client
-    from .client_response import HTTPStatusError, Request, Response
-    from .crawl import CrawlResult, crawl
-    from .decoding import DecodedTooLarge, DecodingError
-    from .pool import Pool
-    from .redirects import TooManyRedirects
-    from .timeouts import PoolTimeout, Timeout, TotalTimeout
-    from .tracing import Hooks, Trace
+    from .client.crawl import CrawlResult, crawl
+    from .client.decoding import DecodedTooLarge, DecodingError
+    from .client.pool import Pool
+    from .client.redirects import TooManyRedirects
+    from .client.response import HTTPStatusError, Request, Response
+    from .client.session import Client
+    from .client.timeouts import PoolTimeout, Timeout, TotalTimeout
+    from .client.tracing import Hooks, Trace
 
 # The high-level client is imported on first use: the core and the blocking façade
 # do not pay for it.
 _LAZY = {
-    "Client": ".client",
-    "CrawlResult": ".crawl",
-    "DecodedTooLarge": ".decoding",
-    "DecodingError": ".decoding",
-    "HTTPStatusError": ".client_response",
-    "Hooks": ".tracing",
-    "Pool": ".pool",
-    "PoolTimeout": ".timeouts",
-    "Request": ".client_response",
-    "Response": ".client_response",
-    "Timeout": ".timeouts",
-    "TooManyRedirects": ".redirects",
-    "TotalTimeout": ".timeouts",
-    "Trace": ".tracing",
-    "crawl": ".crawl",
+    "Client": ".client.session",
+    "CrawlResult": ".client.crawl",
+    "DecodedTooLarge": ".client.decoding",
+    "DecodingError": ".client.decoding",
+    "HTTPStatusError": ".client.response",
+    "Hooks": ".client.tracing",
+    "Pool": ".client.pool",
+    "PoolTimeout": ".client.timeouts",
+    "Request": ".client.response",
+    "Response": ".client.response",
+    "Timeout": ".client.timeouts",
+    "TooManyRedirects": ".client.redirects",
+    "TotalTimeout": ".client.timeouts",
+    "Trace": ".client.tracing",
+    "crawl": ".client.crawl",
 }
 
 

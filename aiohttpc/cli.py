@@ -12,11 +12,11 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from .client import Client
-from .client_response import HTTPStatusError, Response
+from .client.response import HTTPStatusError, Response
+from .client.session import Client
+from .client.timeouts import Timeout
 from .errors import HTTPException
 from .progress import LiveLine, crawl_line, transfer_line
-from .timeouts import Timeout
 
 EXIT_ERROR = 1  # network, TLS, protocol or file errors
 EXIT_HTTP = 22  # the server answered 4xx or 5xx (as curl -f)

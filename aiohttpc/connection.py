@@ -26,16 +26,17 @@ import socket
 from collections.abc import Mapping
 from typing import Any
 
-from . import body as bodies
-from . import sender, serializer
+from ._aio import sender
+from ._aio.protocol import HTTPProtocol, bounded
+from ._sansio import body as bodies
+from ._sansio import serializer
+from ._sansio.request_head import CS_IDLE, CS_REQ_SENT, Outgoing, RequestHeadBuilder
 from .errors import (
     InvalidURL,
     NotConnected,
     RemoteDisconnected,
     ResponseNotReady,
 )
-from .protocol import HTTPProtocol, bounded
-from .request_head import CS_IDLE, CS_REQ_SENT, Outgoing, RequestHeadBuilder
 from .response import HTTPResponse
 from .status import HTTP_PORT
 

@@ -16,7 +16,7 @@ import os
 import select
 import socket
 
-from .reader import LARGE_READ  # a smaller read takes what has arrived, up to this
+from ._sansio.reader import LARGE_READ  # a smaller read takes what has arrived, up to this
 
 GATHER = 256 << 10  # a read that wants every byte it asks for is woken per this much
 

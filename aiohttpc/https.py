@@ -7,8 +7,8 @@ import socket
 import ssl
 from typing import Any
 
+from ._aio.protocol import HTTPProtocol
 from .connection import HTTPConnection
-from .protocol import HTTPProtocol
 from .status import HTTPS_PORT
 
 

@@ -13,14 +13,14 @@ from collections.abc import AsyncIterator
 from http.client import HTTPMessage
 from typing import Any
 
-from .buffer import BodyBuffer
+from ._aio.protocol import HTTPProtocol
+from ._aio.receive_into import receive_into
+from ._sansio.buffer import BodyBuffer
+from ._sansio.framing import ResponseHead
+from ._sansio.headers import Headers
+from ._sansio.reader import LARGE_READ, NEED, BodyReader
 from .direct_read import DirectBody
 from .errors import ImproperConnectionState, ResponseNotReady
-from .framing import ResponseHead
-from .headers import Headers
-from .protocol import HTTPProtocol
-from .reader import LARGE_READ, NEED, BodyReader
-from .receive_into import receive_into
 
 
 class _ProtocolSource:

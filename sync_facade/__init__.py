@@ -11,6 +11,8 @@ import sys
 import types
 from http import HTTPStatus
 
+from aiohttpc._sansio.headers import HTTPMessage as HTTPMessage
+from aiohttpc._sansio.headers import parse_headers as parse_headers
 from aiohttpc.errors import (
     BadStatusLine,
     CannotSendHeader,
@@ -28,13 +30,11 @@ from aiohttpc.errors import (
     UnknownTransferEncoding,
     error,
 )
-from aiohttpc.headers import HTTPMessage as HTTPMessage
-from aiohttpc.headers import parse_headers as parse_headers
 from aiohttpc.status import HTTP_PORT as HTTP_PORT
 from aiohttpc.status import HTTPS_PORT as HTTPS_PORT
 from aiohttpc.status import responses
 
-from .client import HTTPConnection, HTTPSConnection
+from .connection import HTTPConnection, HTTPSConnection
 from .response import HTTPResponse
 
 globals().update(HTTPStatus.__members__)

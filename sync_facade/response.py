@@ -12,9 +12,9 @@ import io
 from typing import Any
 
 import aiohttpc
-from aiohttpc.buffer import BodyBuffer
+from aiohttpc._sansio.buffer import BodyBuffer
+from aiohttpc._sansio.reader import LARGE_READ, NEED, BodyReader
 from aiohttpc.direct_read import DirectBody
-from aiohttpc.reader import LARGE_READ, NEED, BodyReader
 
 from .bridge import bridge
 

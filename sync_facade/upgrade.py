@@ -19,7 +19,7 @@ import socket
 from typing import Any
 
 import aiohttpc
-from aiohttpc.protocol import bounded
+from aiohttpc._aio.protocol import bounded
 
 from .bridge import bridge
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiohttpc.buffer import BodyBuffer
+from aiohttpc._sansio.buffer import BodyBuffer
 
 OPS = st.lists(
     st.one_of(

@@ -19,11 +19,11 @@ import pytest
 
 import aiohttpc
 from aiohttpc import Client, Timeout
-from aiohttpc.client_response import HTTPStatusError
-from aiohttpc.decoding import DecodedTooLarge, DecodingError
+from aiohttpc.client.decoding import DecodedTooLarge, DecodingError
+from aiohttpc.client.redirects import TooManyRedirects
+from aiohttpc.client.response import HTTPStatusError
+from aiohttpc.client.timeouts import PoolTimeout
 from aiohttpc.errors import IncompleteRead, InvalidURL, RemoteDisconnected
-from aiohttpc.redirects import TooManyRedirects
-from aiohttpc.timeouts import PoolTimeout
 from tests.app_server import AppServer
 from tests.servers import ScriptedServer, per_connection, replies, response
 

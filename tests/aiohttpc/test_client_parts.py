@@ -10,13 +10,13 @@ import zlib
 
 import pytest
 
-from aiohttpc import urls
-from aiohttpc.decoding import DecodedTooLarge, Decoder, DecodingError
+from aiohttpc.client import urls
+from aiohttpc.client.decoding import DecodedTooLarge, Decoder, DecodingError
+from aiohttpc.client.payload import build
+from aiohttpc.client.ratelimit import RateLimiter, TokenBucket
+from aiohttpc.client.redirects import follow
 from aiohttpc.errors import InvalidURL
-from aiohttpc.payload import build
 from aiohttpc.progress import crawl_line, human_bytes, human_time, transfer_line
-from aiohttpc.ratelimit import RateLimiter, TokenBucket
-from aiohttpc.redirects import follow
 
 
 @pytest.mark.parametrize(

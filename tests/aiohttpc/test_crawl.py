@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from aiohttpc import Client, CrawlResult
-from aiohttpc.client_response import HTTPStatusError
+from aiohttpc.client.response import HTTPStatusError
 from tests.app_server import AppServer
 from tests.fast_server import FastServer
 

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
+from aiohttpc._sansio.reader import LARGE_READ as SOME
 from aiohttpc.direct_read import DirectBody
-from aiohttpc.reader import LARGE_READ as SOME
 
 
 def tcp_pair() -> tuple[socket.socket, socket.socket]:

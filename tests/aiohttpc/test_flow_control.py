@@ -6,7 +6,7 @@ import asyncio
 import time
 
 import aiohttpc
-from aiohttpc.protocol import HIGH_WATER
+from aiohttpc._aio.protocol import HIGH_WATER
 from tests.servers import Conn, ScriptedServer, replies, response
 
 GIB = 1 << 30

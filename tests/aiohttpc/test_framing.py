@@ -8,9 +8,9 @@ import socket
 
 import pytest
 
+from aiohttpc._sansio.framing import MAX_CONTENT_LENGTH, ResponseHead, decide_framing
+from aiohttpc._sansio.headers import Headers
 from aiohttpc.errors import ResponseFramingError
-from aiohttpc.framing import MAX_CONTENT_LENGTH, ResponseHead, decide_framing
-from aiohttpc.headers import Headers
 
 
 def decided(version: str, status: int, lines: list[str], method: str = "GET"):

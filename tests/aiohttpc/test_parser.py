@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aiohttpc import errors
-from aiohttpc.parser import MAX_INFORMATIONAL, ResponseParser
+from aiohttpc._sansio.parser import MAX_INFORMATIONAL, ResponseParser
 
 
 class Sink:

@@ -11,9 +11,9 @@ from collections.abc import Hashable
 import pytest
 
 from aiohttpc import HTTPConnection
-from aiohttpc.pool import Lease, Pool
-from aiohttpc.pool_policy import parse_keep_alive
-from aiohttpc.timeouts import PoolTimeout
+from aiohttpc.client.pool import Lease, Pool
+from aiohttpc.client.pool_policy import parse_keep_alive
+from aiohttpc.client.timeouts import PoolTimeout
 from tests.app_server import AppServer
 from tests.servers import ScriptedServer, replies, response
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aiohttpc.pool_policy import (
+from aiohttpc.client.pool_policy import (
     Grant,
     OriginCounts,
     PoolCounts,

@@ -7,9 +7,9 @@ import http.client
 
 import pytest
 
-from aiohttpc.buffer import BodyBuffer
+from aiohttpc._sansio.buffer import BodyBuffer
+from aiohttpc._sansio.reader import NEED, BodyReader
 from aiohttpc.errors import ChunkCut
-from aiohttpc.reader import NEED, BodyReader
 
 
 class Source:

@@ -15,7 +15,7 @@ import time
 import pytest
 
 import aiohttpc
-from aiohttpc.reader import LARGE_READ as INTO_MIN
+from aiohttpc._sansio.reader import LARGE_READ as INTO_MIN
 from tests.servers import Conn, ScriptedServer, chunked, replies, response
 
 BODY = random.Random(4).randbytes((3 << 20) + 12345)

@@ -7,9 +7,9 @@ import io
 
 import pytest
 
-from aiohttpc import body as bodies
+from aiohttpc._sansio import body as bodies
+from aiohttpc._sansio.request_head import CS_IDLE, CS_REQ_SENT, CS_REQ_STARTED, RequestHeadBuilder
 from aiohttpc.errors import CannotSendHeader, CannotSendRequest
-from aiohttpc.request_head import CS_IDLE, CS_REQ_SENT, CS_REQ_STARTED, RequestHeadBuilder
 
 
 class Builder(RequestHeadBuilder):

@@ -9,9 +9,9 @@ import socket
 
 import pytest
 
-from aiohttpc import body as bodies
-from aiohttpc import sender
-from aiohttpc.protocol import HTTPProtocol
+from aiohttpc._aio import sender
+from aiohttpc._aio.protocol import HTTPProtocol
+from aiohttpc._sansio import body as bodies
 
 DATA = bytes(range(256)) * 40  # 10,240 bytes
 

@@ -6,7 +6,7 @@ import array
 
 import pytest
 
-from aiohttpc import serializer
+from aiohttpc._sansio import serializer
 from aiohttpc.errors import InvalidURL
 
 

@@ -25,7 +25,7 @@ def test_the_core_and_the_facade_do_not_import_the_high_level_client() -> None:
 
     code = (
         "import sys, sync_facade, aiohttpc; "
-        "assert 'aiohttpc.client' not in sys.modules and 'aiohttpc.pool' not in sys.modules; "
+        "assert 'aiohttpc.client' not in sys.modules and 'aiohttpc.client.pool' not in sys.modules; "
         "aiohttpc.Client; from aiohttpc import *; assert 'aiohttpc.client' in sys.modules"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 import sync_facade
+from aiohttpc._sansio.reader import LARGE_READ as DIRECT_MIN
 from aiohttpc.direct_read import DirectBody
-from aiohttpc.reader import LARGE_READ as DIRECT_MIN
 from sync_facade.bridge import bridge
 from tests.servers import Conn, ScriptedServer, per_connection, replies, response
 

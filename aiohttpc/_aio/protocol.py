@@ -13,11 +13,11 @@ import os
 from collections.abc import Awaitable
 from typing import Any
 
+from .._sansio.buffer import BodyBuffer
+from .._sansio.framing import ResponseHead
+from .._sansio.parser import ResponseParser
+from ..errors import HTTPException, ImproperConnectionState, RemoteDisconnected
 from . import heap
-from .buffer import BodyBuffer
-from .errors import HTTPException, ImproperConnectionState, RemoteDisconnected
-from .framing import ResponseHead
-from .parser import ResponseParser
 
 HIGH_WATER = 1 << 20
 LOW_WATER = 1 << 18

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from ..errors import CannotSendHeader, CannotSendRequest, HTTPException
 from . import body as bodies
 from . import serializer
-from .errors import CannotSendHeader, CannotSendRequest, HTTPException
 
 CS_IDLE = "Idle"
 CS_REQ_STARTED = "Request-started"

@@ -17,17 +17,17 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Hashable, Iterable, Mapping
 from typing import Any, NamedTuple
 
+from ..connection import HTTPConnection
+from ..errors import InvalidURL
+from ..https import HTTPSConnection, default_context
 from . import payload as payloads
 from . import urls
-from .client_response import Request, Response
-from .connection import HTTPConnection
 from .decoding import DEFAULT_MAX_DECODED, Decoder, supported
-from .errors import InvalidURL
-from .https import HTTPSConnection, default_context
 from .pool import Lease, Pool
 from .pool_policy import parse_keep_alive
 from .ratelimit import RateLimiter
 from .redirects import TooManyRedirects, follow
+from .response import Request, Response
 from .timeouts import Deadline, Timeout
 from .tracing import Hooks, Trace, fire
 
@@ -100,7 +100,7 @@ class Client:
         retries: int = 1,
         hooks: Hooks | dict[str, Any] | None = None,
     ) -> None:
-        from . import __version__
+        from .. import __version__
 
         self.timeout = Timeout.of(timeout)
         self.headers = _merge(

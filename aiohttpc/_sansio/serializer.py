@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from .errors import InvalidURL
+from ..errors import InvalidURL
 from .grammar import bad_in_method, bad_in_name, bad_in_url, bad_in_value
 
 

@@ -7,7 +7,7 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
-from .errors import HTTPException
+from ..errors import HTTPException
 
 DEFAULT_MAX_DECODED = 1 << 30  # 1 GiB
 _STEP = 1 << 18  # decode at most this much per step: memory stays bounded for bombs

@@ -14,9 +14,9 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from .connection import HTTPConnection
+from .._aio.protocol import HTTPProtocol
+from ..connection import HTTPConnection
 from .pool_policy import Grant, OriginCounts, PoolCounts, Release, grant, keep_alive_for, release
-from .protocol import HTTPProtocol
 from .timeouts import PoolTimeout
 
 _ACTIVE, _IDLE, _GONE = "active", "idle", "gone"

@@ -12,10 +12,10 @@ import warnings
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from .._sansio.headers import Headers
+from ..errors import HTTPException
+from ..response import HTTPResponse
 from .decoding import Decoder
-from .errors import HTTPException
-from .headers import Headers
-from .response import HTTPResponse
 from .timeouts import Deadline
 from .tracing import Hooks, Trace, fire
 

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from . import body as bodies
+from .._sansio import body as bodies
 
 BLOCK = 1 << 18
 

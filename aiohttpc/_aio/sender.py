@@ -13,8 +13,8 @@ import select
 from collections.abc import AsyncIterator
 from typing import Any
 
-from . import body as bodies
-from . import serializer
+from .._sansio import body as bodies
+from .._sansio import serializer
 from .protocol import HTTPProtocol, bounded
 
 FILE_BLOCK = 1 << 18  # read size for file bodies that cannot use sendfile

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
-from .errors import InvalidURL
+from ..errors import InvalidURL
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from ..errors import ChunkCut, IncompleteRead
 from .buffer import BodyBuffer
-from .errors import ChunkCut, IncompleteRead
 
 NEED: Any = object()
 

@@ -17,8 +17,8 @@ from . import urls as urlmod
 from .ratelimit import RateLimiter
 
 if TYPE_CHECKING:
-    from .client import Client
-    from .client_response import Response
+    from .response import Response
+    from .session import Client
 
 
 class CrawlResult(NamedTuple):

@@ -7,7 +7,7 @@ with it. Pure functions: nothing here reads bytes or knows of sockets.
 
 from __future__ import annotations
 
-from .errors import ResponseFramingError
+from ..errors import ResponseFramingError
 from .headers import Headers
 
 

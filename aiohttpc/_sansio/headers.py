@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from http.client import HTTPMessage
 from typing import IO, Any
 
-from .errors import HTTPException, LineTooLong
+from ..errors import HTTPException, LineTooLong
 from .grammar import field
 
 MAX_LINE = 65536

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import aiohttpc
-from aiohttpc.body import content_length
+from aiohttpc._sansio.body import content_length
 from aiohttpc.connection import resolve_timeout, split_hostport
 from aiohttpc.errors import NotConnected
 from aiohttpc.status import HTTP_PORT, HTTPS_PORT

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .errors import HTTPException
+from ..errors import HTTPException
 from .urls import URL, join, parse
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
