@@ -72,91 +72,154 @@ async def crawl(
         raise ValueError("concurrency must be at least 1")
     if per_host is not None and per_host < 1:
         raise ValueError("per_host must be at least 1 (or None)")
-    source = _aiter(urls)
-    limiter = RateLimiter(rate) if rate else None
-    room = lookahead if lookahead is not None else 4 * concurrency
-    in_flight: dict[str, int] = {}
-    deferred: dict[str, deque[tuple[str, urlmod.URL]]] = {}
-    n_deferred = 0
-    ready: deque[str] = deque()  # hosts that may have a deferred URL to start
-    done: deque[CrawlResult] = deque()
-    tasks: set[asyncio.Task[CrawlResult]] = set()
-    wake = asyncio.Event()
+    run = _Crawl(
+        client,
+        _aiter(urls),
+        concurrency=concurrency,
+        per_host=per_host,
+        limiter=RateLimiter(rate) if rate else None,
+        room=lookahead if lookahead is not None else 4 * concurrency,
+        method=method,
+        process=process,
+        kwargs=kwargs,
+    )
+    try:
+        while True:
+            await run.start_what_may_start()
+            while run.done:
+                yield run.done.popleft()
+            if run.over:
+                return
+            await run.wait()
+    finally:
+        await run.close()
 
-    async def fetch(url: str, parsed: urlmod.URL) -> CrawlResult:
+
+class _Crawl:
+    """One crawl's state: what runs per host, what waits for its host, what is done."""
+
+    def __init__(
+        self,
+        client: Client,
+        source: AsyncIterator[str],
+        *,
+        concurrency: int,
+        per_host: int | None,
+        limiter: RateLimiter | None,
+        room: int,
+        method: str,
+        process: Callable[[Response], Awaitable[Any]] | None,
+        kwargs: dict[str, Any],
+    ) -> None:
+        self.client = client
+        self.source = source
+        self.concurrency = concurrency
+        self.per_host = per_host
+        self.limiter = limiter
+        self.room = room  # URLs waiting for a busy host, at most
+        self.method = method
+        self.process = process
+        self.kwargs = kwargs
+        self.in_flight: dict[str, int] = {}
+        self.deferred: dict[str, deque[tuple[str, urlmod.URL]]] = {}
+        self.n_deferred = 0
+        self.ready: deque[str] = deque()  # hosts that may have a deferred URL to start
+        self.done: deque[CrawlResult] = deque()
+        self.tasks: set[asyncio.Task[CrawlResult]] = set()
+        self.wake = asyncio.Event()
+        self.exhausted = False
+
+    @property
+    def over(self) -> bool:
+        """Every URL has a result, and every result was handed out."""
+        return self.exhausted and not self.tasks and not self.n_deferred and not self.done
+
+    async def start_what_may_start(self) -> None:
+        """Start deferred URLs whose host has room, then read the source, until the
+        concurrency or the results waiting to be handed out reach the limit."""
+        while len(self.tasks) < self.concurrency and len(self.done) < self.concurrency:
+            if not self._start_deferred() and not await self._take_from_source():
+                return
+
+    def _start_deferred(self) -> bool:
+        """Start one URL that waited for its host, if one may start now."""
+        while self.ready:
+            host = self.ready.popleft()
+            queue = self.deferred.get(host)
+            if queue and not self._busy(host):
+                self._start(*queue.popleft())
+                self.n_deferred -= 1
+                if not queue:
+                    del self.deferred[host]
+                return True
+        return False
+
+    async def _take_from_source(self) -> bool:
+        """Read one URL: start it, defer it, or record why it cannot be fetched. False
+        when the source is exhausted or the look-ahead is full."""
+        if self.exhausted or self.n_deferred >= self.room:
+            return False
         try:
-            if limiter is not None:
-                await limiter.take(parsed.host)
-            async with client.stream(method, parsed, **kwargs) as response:
+            url = await self.source.__anext__()
+        except StopAsyncIteration:
+            self.exhausted = True
+            return False
+        try:
+            parsed = urlmod.parse(url)
+        except Exception as exc:
+            self.done.append(CrawlResult(url, None, exc))
+            return True
+        if self._busy(parsed.host):
+            self.deferred.setdefault(parsed.host, deque()).append((url, parsed))
+            self.n_deferred += 1
+        else:
+            self._start(url, parsed)
+        return True
+
+    def _busy(self, host: str) -> bool:
+        return self.per_host is not None and self.in_flight.get(host, 0) >= self.per_host
+
+    def _start(self, url: str, parsed: urlmod.URL) -> None:
+        host = parsed.host
+        self.in_flight[host] = self.in_flight.get(host, 0) + 1
+        task = asyncio.ensure_future(self._fetch(url, parsed))
+        self.tasks.add(task)
+        task.add_done_callback(lambda t: self._finished(t, host))
+
+    async def _fetch(self, url: str, parsed: urlmod.URL) -> CrawlResult:
+        process = self.process
+        try:
+            if self.limiter is not None:
+                await self.limiter.take(parsed.host)
+            async with self.client.stream(self.method, parsed, **self.kwargs) as response:
                 value = await (process(response) if process else response.read())
             return CrawlResult(url, response, None, value if process else None)
         except Exception as exc:
             return CrawlResult(url, None, exc)
 
-    def finished(task: asyncio.Task[CrawlResult], host: str) -> None:
-        tasks.discard(task)
-        left = in_flight[host] - 1
+    def _finished(self, task: asyncio.Task[CrawlResult], host: str) -> None:
+        self.tasks.discard(task)
+        left = self.in_flight[host] - 1
         if left:
-            in_flight[host] = left
+            self.in_flight[host] = left
         else:
-            del in_flight[host]
+            del self.in_flight[host]
         if not task.cancelled():
-            done.append(task.result())
-        if host in deferred:
-            ready.append(host)
-        wake.set()
+            self.done.append(task.result())
+        if host in self.deferred:
+            self.ready.append(host)
+        self.wake.set()
 
-    def start(url: str, parsed: urlmod.URL) -> None:
-        host = parsed.host
-        in_flight[host] = in_flight.get(host, 0) + 1
-        task = asyncio.ensure_future(fetch(url, parsed))
-        tasks.add(task)
-        task.add_done_callback(lambda t: finished(t, host))
+    async def wait(self) -> None:
+        """Until a fetch finishes, when there is nothing else to do."""
+        self.wake.clear()
+        if self.tasks and not self.done:  # no tasks: go on reading the source
+            await self.wake.wait()
 
-    def busy(host: str) -> bool:
-        return per_host is not None and in_flight.get(host, 0) >= per_host
-
-    exhausted = False
-    try:
-        while True:
-            while len(tasks) < concurrency and len(done) < concurrency:
-                while ready:
-                    host = ready.popleft()
-                    queue = deferred.get(host)
-                    if queue and not busy(host):
-                        start(*queue.popleft())
-                        n_deferred -= 1
-                        if not queue:
-                            del deferred[host]
-                        break
-                else:
-                    if exhausted or n_deferred >= room:
-                        break
-                    try:
-                        url = await source.__anext__()
-                    except StopAsyncIteration:
-                        exhausted = True
-                        break
-                    try:
-                        parsed = urlmod.parse(url)
-                    except Exception as exc:
-                        done.append(CrawlResult(url, None, exc))
-                        continue
-                    if busy(parsed.host):
-                        deferred.setdefault(parsed.host, deque()).append((url, parsed))
-                        n_deferred += 1
-                    else:
-                        start(url, parsed)
-            while done:
-                yield done.popleft()
-            if exhausted and not tasks and not n_deferred:
-                return
-            wake.clear()
-            if tasks and not done:  # no tasks: go on reading the source
-                await wake.wait()
-    finally:
-        for task in tasks:
+    async def close(self) -> None:
+        """Cancel what still runs and close the source."""
+        for task in self.tasks:
             task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
-        await source.aclose()  # type: ignore[attr-defined]
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.source.aclose()  # type: ignore[attr-defined]

@@ -66,6 +66,21 @@ def _merge(base: Mapping[str, str], extra: Mapping[str, Any] | None) -> dict[str
     return merged
 
 
+def should_retry(
+    method: str, replayable: bool, reused: bool, exc: BaseException, nothing_back: bool
+) -> bool:
+    """Whether a failed exchange may go again on a fresh connection: an idempotent
+    request with a body that can be sent twice, failed by a connection error on a
+    reused connection before any byte of a reply came (the server had closed it idle)."""
+    return (
+        reused
+        and method in IDEMPOTENT
+        and replayable
+        and isinstance(exc, ConnectionError)
+        and nothing_back
+    )
+
+
 class Client:
     """An HTTP/1.1 client with a connection pool; use ``async with`` or ``aclose()``.
 
@@ -350,18 +365,12 @@ class Client:
         timeout: Timeout,
         deadline: Deadline,
     ) -> Response:
+        """One request and its response head, on a pooled connection (retried once on a
+        fresh one where ``should_retry`` allows)."""
         if self._rate is not None:
             await self._rate.take(url.host.lower())
-        key, proxy = self._key(url)
+        key, request, target = self._request_for(method, url, headers)
         hooks = self.hooks
-        request = Request(method, str(url), dict(headers))  # hooks may change this copy
-        if url.username is not None and not any(k.lower() == "authorization" for k in headers):
-            request.headers["Authorization"] = _basic(url.username, url.password)
-        target = url.target
-        if proxy is not None and url.scheme == "http":
-            target = str(url)  # absolute form, to the proxy
-            if proxy.username:
-                request.headers["Proxy-Authorization"] = _basic(proxy.username, proxy.password)
         if hooks.request:
             await fire(hooks.request, request)
         trace = Trace(method, request.url, time.monotonic())
@@ -376,13 +385,7 @@ class Client:
             p = None
             received = -1
             try:
-                trace.connection_reused = conn.connected
-                if not trace.connection_reused:
-                    t1 = time.monotonic()
-                    await self._connect(conn, deadline.cap(timeout.connect))
-                    trace.connect_time = time.monotonic() - t1
-                if hooks.connection:
-                    await fire(hooks.connection, trace)
+                await self._open(conn, trace, deadline.cap(timeout.connect))
                 p = lease.protocol = conn.protocol
                 assert p is not None
                 sent, received = p.bytes_sent, p.bytes_received
@@ -392,14 +395,9 @@ class Client:
                 core = await conn.getresponse()
             except BaseException as exc:  # the connection is closed: free its slot
                 self.pool.discard(lease)
-                if (
-                    attempt < self.retries
-                    and trace.connection_reused
-                    and method in IDEMPOTENT
-                    and body.replayable
-                    and isinstance(exc, ConnectionError)
-                    and p is not None
-                    and p.bytes_received == received
+                nothing_back = p is not None and p.bytes_received == received
+                if attempt < self.retries and should_retry(
+                    method, body.replayable, trace.connection_reused, exc, nothing_back
                 ):
                     attempt += 1
                     trace.retried = True
@@ -429,6 +427,32 @@ class Client:
                 await response.aclose()
                 raise
         return response
+
+    def _request_for(
+        self, method: str, url: urls.URL, headers: dict[str, str]
+    ) -> tuple[PoolKey, Request, str]:
+        """The pool key, the request as hooks see it (credentials from the URL and the
+        proxy added) and the request target (absolute form through a plain proxy)."""
+        key, proxy = self._key(url)
+        request = Request(method, str(url), dict(headers))  # hooks may change this copy
+        if url.username is not None and not any(k.lower() == "authorization" for k in headers):
+            request.headers["Authorization"] = _basic(url.username, url.password)
+        target = url.target
+        if proxy is not None and url.scheme == "http":
+            target = str(url)
+            if proxy.username:
+                request.headers["Proxy-Authorization"] = _basic(proxy.username, proxy.password)
+        return key, request, target
+
+    async def _open(self, conn: HTTPConnection, trace: Trace, timeout: float | None) -> None:
+        """Connect a leased connection unless it is open already; the connection hook."""
+        trace.connection_reused = conn.connected
+        if not trace.connection_reused:
+            t1 = time.monotonic()
+            await self._connect(conn, timeout)
+            trace.connect_time = time.monotonic() - t1
+        if self.hooks.connection:
+            await fire(self.hooks.connection, trace)
 
     def _finisher(self, lease: Lease, core: Any) -> Any:
         pool = self.pool

@@ -153,3 +153,16 @@ def test_progress_lines() -> None:
     assert line.startswith("[##------]  25%  1.0 MiB / 4.0 MiB  512.0 KiB/s  ETA 0:06")
     assert transfer_line(1 << 20, None, 1.0) == "1.0 MiB  1.0 MiB/s"
     assert crawl_line(90, 10, 4.0, 1000) == "done 100/1000  failed 10  25.0 req/s"
+
+
+def test_should_retry_only_what_the_server_cannot_have_seen():
+    from aiohttpc.client.session import should_retry
+
+    reset = ConnectionResetError()
+    assert should_retry("GET", True, True, reset, True)
+    assert should_retry("PUT", True, True, reset, True)
+    assert not should_retry("POST", True, True, reset, True)  # not idempotent
+    assert not should_retry("GET", False, True, reset, True)  # a body sent once only
+    assert not should_retry("GET", True, False, reset, True)  # a fresh connection failed
+    assert not should_retry("GET", True, True, TimeoutError(), True)  # not a connection error
+    assert not should_retry("GET", True, True, reset, False)  # a reply had begun
