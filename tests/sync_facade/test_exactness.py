@@ -556,3 +556,38 @@ def test_same_as_stdlib(scenario):
 def test_intended_difference(scenario):
     """Each a row of the README's deliberate differences, checked on both outcomes."""
     compare(scenario)
+
+
+def test_101_bytes_survive_a_read_of_the_response():
+    """The stdlib's read() of the 101 closes its fp and drops the bytes read ahead with
+    the head; here they stay the first bytes of ``resp.fp`` (README: differences)."""
+    seen = {}
+    for mod in (http.client, sync_facade):
+        with ScriptedServer(echo_after_101) as srv:
+            conn = mod.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+            try:
+                conn.request("GET", "/", headers={"Upgrade": "echo", "Connection": "Upgrade"})
+                resp = conn.getresponse()
+                assert resp.read() == b""
+                seen[mod] = None if resp.fp is None else resp.fp.read(2)
+            finally:
+                conn.close()
+    assert seen == {http.client: None, sync_facade: b"hi"}
+
+
+def test_debug_output_leaves_out_skipped_1xx_responses():
+    import contextlib
+
+    outs = {}
+    for mod in (http.client, sync_facade):
+        server = replies(b"HTTP/1.1 100 Continue\r\nX: y\r\n\r\n" + response(body=b"ok"))
+        with ScriptedServer(server) as srv:
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                conn = mod.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+                conn.set_debuglevel(1)
+                _get_once(conn)
+            outs[mod] = out.getvalue()
+    assert "reply: 'HTTP/1.1 100 Continue\\r\\n'" in outs[http.client]
+    assert "100 Continue" not in outs[sync_facade]
+    assert "reply: 'HTTP/1.1 200 OK\\r\\n'" in outs[sync_facade]
