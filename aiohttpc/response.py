@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from http.client import HTTPMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ._aio.protocol import HTTPProtocol
 from ._aio.receive_into import receive_into
@@ -19,7 +19,6 @@ from ._sansio.buffer import BodyBuffer
 from ._sansio.framing import ResponseHead
 from ._sansio.headers import Headers
 from ._sansio.reader import LARGE_READ, NEED, BodyReader
-from .direct_read import DirectBody
 from .errors import ImproperConnectionState, ResponseNotReady
 
 
@@ -54,6 +53,24 @@ class _ProtocolSource:
             p.close()
 
 
+if TYPE_CHECKING:  # only for the type checker: a class here costs every response time
+
+    class ReadElsewhere(Protocol):
+        """A reader that keeps its own buffer and takes this response's body (the
+        blocking façade's response): whether it is done with the body, and the news
+        that the connection was closed under it."""
+
+        def isclosed(self) -> bool: ...
+
+        def close_local(self) -> None: ...
+
+
+# What a reader elsewhere drives on the loop: the connection's protocol, the body's
+# reader there (over the bytes the loop received, in the buffer), and the timeout of
+# each wait for more. A plain tuple: it is made once per response of the façade.
+HandOff = tuple[HTTPProtocol, BodyReader, BodyBuffer, "float | None"]
+
+
 class HTTPResponse:
     """A response whose head has arrived; the body is read with the async methods.
 
@@ -75,7 +92,7 @@ class HTTPResponse:
     ) -> None:
         self._p = protocol
         self._head = head
-        self.view: Any = None
+        self.handed_to: ReadElsewhere | None = None  # see hand_off
         self._method = method
         self._url = url
         self.timeout = timeout  # each wait for body bytes; may be changed between reads
@@ -167,9 +184,9 @@ class HTTPResponse:
     def isclosed(self) -> bool:
         """True once the body was read to its end, or the response was closed.
 
-        When a ``view`` (a façade's response) reads on our behalf, its state counts.
+        Once the body is handed off (``hand_off``), its reader's state counts.
         """
-        return self._reader.closed and (self.view is None or self.view.isclosed())
+        return self._reader.closed and (self.handed_to is None or self.handed_to.isclosed())
 
     def own_connection(self) -> None:
         """Close the connection when this response is finished with (it is not reused)."""
@@ -180,8 +197,8 @@ class HTTPResponse:
     def close(self) -> None:
         """Stop reading; an unread rest of the body closes the connection."""
         self._reader.close()
-        if self.view is not None:
-            self.view.close_local()
+        if self.handed_to is not None:
+            self.handed_to.close_local()
 
     async def upgrade(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """After a ``101 Switching Protocols``: the connection, for the new protocol.
@@ -304,57 +321,16 @@ class HTTPResponse:
             await self._more(reader.want)
         return data  # type: ignore[no-any-return]
 
-    async def take_chunks(self, want: int) -> tuple[list[bytes], bool, BaseException | None]:
-        """Hand over what has arrived once at least *want* bytes (-1: all) are buffered.
+    def hand_off(self) -> HandOff:
+        """The body, for a reader that keeps a buffer of its own and drives the returned
+        ``HandOff`` on the loop. That reader sets ``handed_to`` to itself: from then on
+        ``isclosed()`` asks it, and closing this response (its connection closing)
+        tells it; ``hand_back()`` ends that, once it is done with the body."""
+        return (self._p, self._reader, self._source.buffer, self.timeout)
 
-        Returns (chunks, done, error): the chunks leave this response (its length and
-        flow control are updated), *done* says the body is complete. For a reader that
-        keeps its own buffer, such as the blocking façade.
-        """
-        if want:
-            await self._wait_for(want)
-        return self.take_available()
-
-    def begin_direct(self, min_left: int) -> tuple[list[bytes], DirectBody] | None:
-        """Let a blocking thread read the rest of the body off the socket itself.
-
-        For a Content-Length body with at least *min_left* bytes still to come on plain
-        TCP: the transport stops reading, and what has arrived is handed over with a
-        ``DirectBody`` for the rest; ``end_direct`` must follow. None when not possible.
-        """
-        p = self._p
-        if self._reader.closed or self._source.buffer is not p.buffer:
-            return None
-        started = p.begin_direct(min_left)
-        if started is None:
-            return None
-        fd, left = started
-        try:
-            direct = DirectBody(fd, left, self.timeout)
-        except OSError:
-            p.end_direct(0, False)
-            return None
-        return self._reader.hand_over()[0], direct
-
-    def end_direct(self, direct: DirectBody) -> tuple[bool, BaseException | None]:
-        """The direct read is over: account for it; returns (done, error) of the body."""
-        direct.close()
-        reader = self._reader
-        if reader.length is not None:
-            reader.length -= direct.received
-        self._p.end_direct(direct.received, direct.eof)
-        _, done, error = reader.hand_over()
-        return done, error
-
-    async def _wait_for(self, want: int) -> None:
-        reader = self._reader
-        buf = self._source.buffer
-        while not reader.closed and (want < 0 or buf.size < want) and not reader.stopped:
-            await self._more(want)
-
-    def take_available(self) -> tuple[list[bytes], bool, BaseException | None]:
-        """``take_chunks`` without waiting: what has arrived so far."""
-        return self._reader.hand_over()
+    def hand_back(self) -> None:
+        """The reader of ``hand_off`` is done with the body (and no longer referred to)."""
+        self.handed_to = None
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self

@@ -270,7 +270,8 @@ class HTTPConnection:
         taken = None
         if core_resp.status == 101:
             taken = await take_over(core_resp, resolve_timeout(self._core.timeout))
-        return (core_resp, *core_resp.take_available(), taken)
+        handoff = core_resp.hand_off()
+        return (core_resp, handoff, *handoff[1].hand_over(), taken)
 
     def getresponse(self) -> HTTPResponse:
         """The response to the request sent (``ResponseNotReady`` if none can be read).
@@ -280,11 +281,11 @@ class HTTPConnection:
         gives the bytes that came right after the head.
         """
         core = self._core
-        core_resp, chunks, done, error, taken = bridge.run(
+        core_resp, handoff, chunks, done, error, taken = bridge.run(
             self._getresponse(), on_interrupt=core.close_nowait
         )
-        response = self.response_class(core_resp, chunks, done, error)
-        core_resp.view = response
+        response = self.response_class(core_resp, handoff, chunks, done, error)
+        core_resp.handed_to = response
         if taken is not None:
             self._taken, tail = taken
             response.fp = reader_after(self._taken, tail)

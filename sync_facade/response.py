@@ -14,9 +14,11 @@ from typing import Any
 import aiohttpc
 from aiohttpc._sansio.buffer import BodyBuffer
 from aiohttpc._sansio.reader import LARGE_READ, NEED, BodyReader
-from aiohttpc.direct_read import DirectBody
+from aiohttpc.response import HandOff
 
+from . import loop_body
 from .bridge import bridge
+from .direct_read import DirectBody
 
 _UNSET: Any = object()
 
@@ -57,7 +59,7 @@ class _LocalSource:
                 bridge.clean_up(core.close)  # also from __del__, as the process exits
         # The core's own reader is finished now, so it no longer needs to ask us; and
         # without the link the two responses are freed by reference counting alone.
-        core.view = None
+        core.hand_back()
 
 
 class HTTPResponse(io.BufferedIOBase):
@@ -66,9 +68,15 @@ class HTTPResponse(io.BufferedIOBase):
     fp: Any  # set after a 101 only: the switched connection's first bytes, then its socket
 
     def __init__(
-        self, core: aiohttpc.HTTPResponse, chunks: list[bytes], done: bool, error: Any
+        self,
+        core: aiohttpc.HTTPResponse,
+        handoff: HandOff,
+        chunks: list[bytes],
+        done: bool,
+        error: Any,
     ) -> None:
         self._core = core
+        self._handoff = handoff  # the body's loop side (``loop_body``)
         self._source = _LocalSource(core, chunks, done, error)
         self._reader = BodyReader(
             self._source, core.content_length, core.chunked, core.method == "HEAD"
@@ -160,7 +168,7 @@ class HTTPResponse(io.BufferedIOBase):
         """The core closed this response (its connection was closed): drop the rest."""
         self._source.buffer.clear()
         self._source.drop_direct()
-        self._reader.closed = True
+        self._reader.drop()
         io.BufferedIOBase.close(self)  # ``closed``, as the stdlib's after conn.close()
 
     def __iter__(self) -> HTTPResponse:  # no closed check, as the stdlib
@@ -184,10 +192,12 @@ class HTTPResponse(io.BufferedIOBase):
         try:
             if need < 0 or need >= LARGE_READ:
                 chunks, done, error, direct = bridge.run(
-                    _take_large(core, need), on_interrupt=core.close
+                    loop_body.take_large(self._handoff, need), on_interrupt=core.close
                 )
             else:
-                chunks, done, error = bridge.run(core.take_chunks(need), on_interrupt=core.close)
+                chunks, done, error = bridge.run(
+                    loop_body.take_chunks(self._handoff, need), on_interrupt=core.close
+                )
         except BaseException as exc:
             self._reader.abort(exc)
             raise
@@ -212,7 +222,7 @@ class HTTPResponse(io.BufferedIOBase):
         if direct.finished:
             src = self._source
             src.direct = None
-            src.done, src.error = bridge.call(self._core.end_direct, direct)
+            src.done, src.error = bridge.call(loop_body.end_direct, self._handoff, direct)
 
     def _readinto_direct(self, view: memoryview) -> int:
         """What has arrived, then the body's rest read off the socket into *view*."""
@@ -285,13 +295,3 @@ class HTTPResponse(io.BufferedIOBase):
         n = len(data)
         view[:n] = data
         return n
-
-
-async def _take_large(
-    core: aiohttpc.HTTPResponse, need: int
-) -> tuple[list[bytes], bool, BaseException | None, DirectBody | None]:
-    """On the loop, for a large read: the body's rest to read directly, else the usual."""
-    started = core.begin_direct(LARGE_READ)
-    if started is not None:
-        return started[0], False, None, started[1]
-    return (*await core.take_chunks(need), None)

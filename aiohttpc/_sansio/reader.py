@@ -87,6 +87,17 @@ class BodyReader:
         if not src.buffer.size and src.done:
             self._finish(True)
 
+    def went_past(self, n: int) -> None:
+        """*n* body bytes reached the reader elsewhere without passing the buffer (a
+        blocking thread read them off the socket)."""
+        if self.length is not None:
+            self.length -= n
+
+    def drop(self) -> None:
+        """The connection was closed under this reader: it is finished, with nothing
+        left to release."""
+        self.closed = True
+
     def _finish(self, complete: bool) -> None:
         if not self.closed:
             self.closed = True

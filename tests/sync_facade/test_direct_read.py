@@ -21,8 +21,8 @@ import pytest
 
 import sync_facade
 from aiohttpc._sansio.reader import LARGE_READ as DIRECT_MIN
-from aiohttpc.direct_read import DirectBody
 from sync_facade.bridge import bridge
+from sync_facade.direct_read import DirectBody
 from tests.servers import Conn, ScriptedServer, per_connection, replies, response
 
 MiB = 1 << 20

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from aiohttpc._sansio.reader import LARGE_READ as SOME
-from aiohttpc.direct_read import DirectBody
+from sync_facade.direct_read import DirectBody
 
 
 def tcp_pair() -> tuple[socket.socket, socket.socket]:

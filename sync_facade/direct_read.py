@@ -4,7 +4,7 @@ For the blocking façade's large reads. The event loop's path copies each piece 
 (into the transport's buffer, then into a bytes object), wakes the loop per piece and
 passes the pieces between threads; here the caller's thread reads into the bytes it
 returns, with the stdlib's buffered reader, as ``http.client`` itself does. The
-transport does not read meanwhile (see ``HTTPProtocol.begin_direct``). The timeout
+transport does not read meanwhile (see ``HTTPProtocol.begin_direct`` and ``loop_body``). The timeout
 applies to each receive, as a socket's does.
 """
 
@@ -16,7 +16,7 @@ import os
 import select
 import socket
 
-from ._sansio.reader import LARGE_READ  # a smaller read takes what has arrived, up to this
+from aiohttpc._sansio.reader import LARGE_READ  # a smaller read takes what has arrived
 
 GATHER = 256 << 10  # a read that wants every byte it asks for is woken per this much
 
