@@ -21,7 +21,6 @@ The state rules and the building of the request head are ``RequestHeadBuilder``'
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 from collections.abc import Mapping
 from typing import Any
@@ -317,37 +316,19 @@ class HTTPConnection(RequestHeadBuilder):
         self._write_whole(self._protocol, out)  # type: ignore[arg-type]
         return True
 
-    def write_direct(self, out: Outgoing) -> bytes | None:
-        """Write a small request straight onto the socket, from a thread off the loop.
+    def announce_idle(self, out: Outgoing) -> bytes | None:
+        """For a writer off the loop: when *out* goes out in one write on the open, idle
+        connection, expect its response and return its bytes; None (nothing done) when
+        not. The caller must write them all, before anything else is written on the
+        connection (the blocking façade writes them straight onto the socket).
 
-        For the blocking façade: when the connection is open, plain TCP, and its
-        transport holds nothing unwritten, the request goes out in one ``send`` from
-        the calling thread, as the stdlib's ``sendall`` would, and no loop wake-up is
-        needed. Returns None when that is not possible (nothing was done), else the
-        part that could not be sent at once (usually ``b""``), which the caller must
-        hand to ``write_rest`` on the loop before anything else is written.
+        Only on an idle connection: no response is being parsed on the loop's thread
+        while the caller's thread starts expecting the next one.
         """
         p = self._protocol
-        # Only on an idle connection: no response is being parsed on the loop's thread
-        # while this thread starts expecting the next one.
         if p is None or not p.usable or not p.idle or not self._small(out):
             return None
-        fd = p.direct_fd()
-        if fd is None:
-            return None
-        data = self._announce(p, out)
-        try:
-            n = os.write(fd, data)
-        except OSError:
-            n = 0  # the transport's own write will meet (and report) the error
-        p.bytes_sent += n
-        return data[n:]
-
-    def write_rest(self, data: bytes) -> None:
-        """On the loop: write what ``write_direct`` could not."""
-        p = self._protocol
-        if p is not None and p.usable:  # else the wait for the response meets the loss
-            p.write(data)
+        return self._announce(p, out)
 
     def _announce(self, p: HTTPProtocol, out: Outgoing) -> bytes:
         """Expect the response to *out* and return its bytes (head and small body)."""

@@ -23,6 +23,7 @@ from aiohttpc.errors import NotConnected
 from aiohttpc.status import HTTP_PORT, HTTPS_PORT
 
 from .bridge import bridge
+from .direct_write import write_small
 from .response import HTTPResponse
 from .upgrade import reader_after, take_over
 
@@ -237,11 +238,9 @@ class HTTPConnection:
             core.cancel_prepared()
             raise
         self._send_error = None
-        rest = core.write_direct(out)  # from this thread, when the loop is not needed
-        if rest is not None:
-            if rest:
-                bridge.call_soon(core.write_rest, rest)
-        elif core.sends_at_once(out):
+        if write_small(core, out):  # from this thread, when the loop is not needed
+            return
+        if core.sends_at_once(out):
             bridge.call_soon(self._send_now, out)
         else:
             bridge.run(core.send_prepared(out), on_interrupt=core.close_nowait)

@@ -15,6 +15,7 @@ import warnings
 import pytest
 
 import sync_facade
+from sync_facade import direct_write
 from sync_facade.bridge import bridge
 from tests.servers import Conn, ScriptedServer, per_connection, replies, response
 
@@ -185,7 +186,7 @@ def test_interpreter_exits_with_the_loop_thread_running():
     assert out.returncode == 0 and out.stdout.strip() == "bye", out.stderr
 
 
-def test_direct_write_that_only_partly_fits_sends_the_rest_in_order():
+def test_direct_write_that_only_partly_fits_sends_the_rest_in_order(monkeypatch):
     """request() writes small requests from the caller's thread; what the socket does not
     take at once goes out through the loop, before anything else."""
     body = bytes(range(256)) * 250  # 64,000 bytes: small enough for the direct path
@@ -201,20 +202,20 @@ def test_direct_write_that_only_partly_fits_sends_the_rest_in_order():
         conn = sync_facade.HTTPConnection("127.0.0.1", srv.port, timeout=5)
         conn.connect()
         conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
-        rests: list[bytes | None] = []
-        direct = conn._core.write_direct
+        rests: list[bytes] = []
+        write_rest = direct_write._write_rest
 
-        def recording(out):
-            rests.append(direct(out))
-            return rests[-1]
+        def recording(p, data):
+            rests.append(data)
+            write_rest(p, data)
 
-        conn._core.write_direct = recording
+        monkeypatch.setattr(direct_write, "_write_rest", recording)
         for _ in range(2):
             conn.request("POST", "/", body=body)
             assert conn.getresponse().read() == b"64000"
         conn.close()
     assert srv.conns[0].requests[0][1] == body == srv.conns[0].requests[1][1]
-    assert rests[0]  # the first request really was split between the two paths
+    assert rests and rests[0]  # a request really was split between the two paths
 
 
 def test_dropped_connection_is_closed():
