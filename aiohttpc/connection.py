@@ -368,10 +368,7 @@ class HTTPConnection(RequestHeadBuilder):
         kind = bodies.classify(data)
         if self.debuglevel > 0:  # what http.client's send() prints
             print("send:", repr(data))
-            if kind in (bodies.FILE, bodies.TEXT_FILE):
-                print("sending a readable")
-                if kind == bodies.TEXT_FILE:
-                    print("encoding file using iso-8859-1")
+            sender.print_readable(kind, "sending")
         try:
             await self._write_body(p, data, kind, False, debug=False)
         except BaseException:
@@ -475,7 +472,6 @@ class HTTPConnection(RequestHeadBuilder):
             self._url,
             debuglevel=self.debuglevel,
             timeout=timeout,
-            owns_connection=will_close,
         )
         if will_close:
             self._protocol = None  # the response now owns the connection

@@ -105,7 +105,7 @@ class HTTPResponse:
         if debuglevel > 0:
             for name, value in head.headers.items():
                 print("header:", name + ":", value)
-        if owns_connection:
+        if owns_connection:  # for a caller making a response itself; else the head says
             head.will_close = True
         self._source = _ProtocolSource(protocol, head)
         self._reader = BodyReader(self._source, head.length, head.chunked, method == "HEAD")

@@ -270,7 +270,8 @@ class HTTPConnection:
         if core_resp.status == 101:
             taken = await take_over(core_resp, resolve_timeout(self._core.timeout))
         handoff = core_resp.hand_off()
-        return (core_resp, handoff, *handoff[1].hand_over(), taken)
+        _, core_reader, _, _ = handoff
+        return (core_resp, handoff, *core_reader.hand_over(), taken)
 
     def getresponse(self) -> HTTPResponse:
         """The response to the request sent (``ResponseNotReady`` if none can be read).

@@ -66,7 +66,7 @@ def begin_direct(h: HandOff, min_left: int) -> tuple[list[bytes], DirectBody] | 
 def end_direct(h: HandOff, direct: DirectBody) -> tuple[bool, BaseException | None]:
     """The caller's thread is done reading off the socket: account for what it read;
     (done, error) of the body."""
-    p, reader = h[0], h[1]
+    p, reader, _, _ = h
     direct.close()
     reader.went_past(direct.received)
     p.end_direct(direct.received, direct.eof)

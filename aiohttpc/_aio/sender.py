@@ -158,6 +158,15 @@ async def sendfile(p: HTTPProtocol, f: Any, chunked: bool, timeout: float | None
     return True
 
 
+def print_readable(kind: str, doing: str) -> None:
+    """The lines ``http.client`` prints at debug level for a file body (*doing*:
+    "reading" for a request body, "sending" for ``send()``)."""
+    if kind in (bodies.FILE, bodies.TEXT_FILE):
+        print(f"{doing} a readable")
+        if kind == bodies.TEXT_FILE:
+            print("encoding file using iso-8859-1")
+
+
 async def write_body(
     p: HTTPProtocol,
     body: Any,
@@ -176,12 +185,10 @@ async def write_body(
     """
     if kind == bodies.FILE and not debug and await sendfile(p, body, chunked, timeout):
         return "sendfile"
-    if debug and kind in (bodies.FILE, bodies.TEXT_FILE):
-        print("reading a readable")
-        if kind == bodies.TEXT_FILE:
-            print("encoding file using iso-8859-1")
+    if debug:
+        print_readable(kind, "reading")
     async for block in blocks(body, kind, blocksize, blocking_iterables):
-        p.check_open()  # not on into a transport a failed send has closed
+        p.check_open()  # never write on into a transport that a failed send closed
         if not len(block):
             if debug:
                 print("Zero length chunk ignored")

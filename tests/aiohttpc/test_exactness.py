@@ -250,7 +250,7 @@ async def test_header_value_of_another_type_is_a_type_error(value):
         async with aiohttpc.HTTPConnection("127.0.0.1", srv.port, timeout=5) as conn:
             with pytest.raises(TypeError):
                 await conn.request("GET", "/", headers={"X": value})
+            conn.putrequest("GET", "/")
             with pytest.raises(TypeError):
-                conn.putrequest("GET", "/")
                 conn.putheader("X", value)
     assert srv.received == []  # nothing was sent: no connection was even opened
