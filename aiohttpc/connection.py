@@ -14,8 +14,9 @@ has closed while idle is noticed and opened anew before the next request, and an
 error while sending or reading a head closes the connection rather than leaving it
 half used.
 
-The state rules and the building of the request head are ``RequestHeadBuilder``'s
-(``request_head``); this module connects, writes and reads.
+The state rules and the building of the request head are those of the connection's
+``RequestHeadBuilder`` (``_sansio.request_head``); what arrives is its protocol's
+``Incoming`` (``_sansio.incoming``). This module connects, writes and waits.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ._aio import sender
 from ._aio.protocol import HTTPProtocol, bounded
 from ._sansio import body as bodies
 from ._sansio import serializer
-from ._sansio.request_head import CS_IDLE, CS_REQ_SENT, Outgoing, RequestHeadBuilder
+from ._sansio.request_head import CS_REQ_SENT, Outgoing, RequestHeadBuilder, Target
 from .errors import (
     InvalidURL,
     NotConnected,
@@ -77,7 +78,7 @@ def split_hostport(host: str, port: int | None, default_port: int) -> tuple[str,
     return host, port
 
 
-class HTTPConnection(RequestHeadBuilder):
+class HTTPConnection:
     """One HTTP/1.1 connection to *host*:*port*, with ``http.client``'s API awaited.
 
     ``timeout`` bounds the connect and each wait for the network (``TimeoutError``).
@@ -88,6 +89,8 @@ class HTTPConnection(RequestHeadBuilder):
 
     response_class: type[HTTPResponse] = HTTPResponse
     default_port = HTTP_PORT
+    _http_vsn = 11
+    _http_vsn_str = "HTTP/1.1"
     auto_open = 1
     debuglevel = 0
     blocking_iterables = False  # True: sync iterables are advanced in the default executor
@@ -105,7 +108,7 @@ class HTTPConnection(RequestHeadBuilder):
         self.timeout = timeout
         self.source_address = source_address
         self.blocksize = blocksize
-        super().__init__()
+        self._rq = RequestHeadBuilder()
         self._protocol: HTTPProtocol | None = None
         self._response: HTTPResponse | None = None
         self.last_body_path: str | None = None  # "sendfile" or "copy": how the last body went
@@ -117,7 +120,7 @@ class HTTPConnection(RequestHeadBuilder):
 
     def __repr__(self) -> str:
         state = "connected" if self._protocol is not None else "not connected"
-        return f"<{type(self).__name__} {self.host}:{self.port} {state} {self._state}>"
+        return f"<{type(self).__name__} {self.host}:{self.port} {state} {self._rq.state}>"
 
     async def __aenter__(self) -> HTTPConnection:
         return self
@@ -241,7 +244,7 @@ class HTTPConnection(RequestHeadBuilder):
 
     def close_nowait(self) -> None:
         """``close()`` without awaiting: usable from callbacks on the loop."""
-        self._state = CS_IDLE
+        self._rq.reset()
         try:
             self._drop_protocol()
         finally:
@@ -249,6 +252,68 @@ class HTTPConnection(RequestHeadBuilder):
             if response is not None:
                 self._response = None
                 response.close()
+
+    # -- building a request -----------------------------------------------------------
+
+    @property
+    def _method(self) -> str | None:
+        return self._rq.method
+
+    def _target(self) -> Target:
+        """Where the head says the request goes; for ``RequestHeadBuilder``."""
+        th = self._tunnel_host
+        if th:
+            return (th, self._tunnel_port, self.default_port, self._http_vsn, self._http_vsn_str)  # type: ignore[return-value]
+        return (self.host, self.port, self.default_port, self._http_vsn, self._http_vsn_str)
+
+    def _drop_closed_response(self) -> None:
+        r = self._response
+        if r is not None and r.isclosed():
+            self._response = None
+
+    def putrequest(
+        self, method: str, url: str, skip_host: bool = False, skip_accept_encoding: bool = False
+    ) -> None:
+        """Start a request: the request line, and Host and Accept-Encoding unless skipped."""
+        self._drop_closed_response()
+        self._rq.putrequest(method, url, skip_host, skip_accept_encoding, target=self._target())
+
+    def putheader(self, header: str | bytes, *values: str | bytes | int) -> None:
+        """Add a header line; several values are folded onto continuation lines."""
+        self._rq.putheader(header, *values)
+
+    def prepare_end(self, message_body: Any = None, *, encode_chunked: bool = False) -> Outgoing:
+        """The synchronous half of ``endheaders``: validate, change state, build the head."""
+        return self._rq.prepare_end(message_body, encode_chunked=encode_chunked)
+
+    def prepare_request(
+        self,
+        method: str,
+        url: str,
+        body: Any = None,
+        headers: Mapping[str, Any] = {},
+        *,
+        encode_chunked: bool = False,
+    ) -> Outgoing:
+        """The synchronous half of ``request``: every check, the state change, the head.
+
+        Raises what ``request`` raises for bad input, before anything is sent.
+        """
+        r = self._response
+        if r is not None and r.isclosed():  # a closed response no longer blocks
+            self._response = None
+        # _target(), inlined: one call less on every request
+        th = self._tunnel_host
+        host, port = (th, self._tunnel_port) if th else (self.host, self.port)
+        return self._rq.prepare_request(
+            method,
+            url,
+            body,
+            headers,
+            target=(host, port, self.default_port, self._http_vsn, self._http_vsn_str),  # type: ignore[arg-type]
+            encode_chunked=encode_chunked,
+            debuglevel=self.debuglevel,
+        )
 
     # -- sending -------------------------------------------------------------------------
 
@@ -272,8 +337,8 @@ class HTTPConnection(RequestHeadBuilder):
 
     def cancel_prepared(self) -> None:
         """A prepared request will not be sent after all (its connection failed)."""
-        if self._state == CS_REQ_SENT and self._response is None:
-            self._state = CS_IDLE
+        if self._response is None:
+            self._rq.cancel()
 
     @property
     def connected(self) -> bool:
@@ -288,7 +353,7 @@ class HTTPConnection(RequestHeadBuilder):
             kind == bodies.BYTES
             and not out.chunked
             and len(out.body) <= SMALL_BODY
-            and not self._expect_continue
+            and not self._rq.expect_continue
         )
 
     def sends_at_once(self, out: Outgoing) -> bool:
@@ -336,7 +401,7 @@ class HTTPConnection(RequestHeadBuilder):
         head = out.head
         body = out.body
         self.last_body_path = None if out.kind == bodies.NONE else "copy"
-        p.expect(self._method)
+        p.rx.expect(self._rq.method)
         if self.debuglevel > 0:
             print("send:", repr(head))
             if body:
@@ -383,7 +448,7 @@ class HTTPConnection(RequestHeadBuilder):
             try:
                 p = await self._ensure_open()
             except BaseException:
-                self._state = CS_IDLE
+                self._rq.reset()
                 raise
         try:
             if self._small(out):
@@ -392,12 +457,12 @@ class HTTPConnection(RequestHeadBuilder):
                     await p.drain(resolve_timeout(self.timeout))
                 return
             self.last_body_path = "copy"
-            p.expect(self._method)
+            p.rx.expect(self._rq.method)
             if self.debuglevel > 0:
                 print("send:", repr(head))
             p.write(head)
             timeout = resolve_timeout(self.timeout)
-            if self._expect_continue and not await sender.wait_continue(p, timeout):
+            if self._rq.expect_continue and not await sender.wait_continue(p, timeout):
                 return
             await self._write_body(p, body, kind, chunked)
             if chunked:
@@ -444,13 +509,15 @@ class HTTPConnection(RequestHeadBuilder):
 
     async def getresponse(self) -> HTTPResponse:
         """The response to the request sent; ``ResponseNotReady`` if none can be read now."""
-        if self._response is not None and self._response.isclosed():
+        r = self._response
+        if r is not None and r.isclosed():
             self._response = None
-        if self._state != CS_REQ_SENT or self._response is not None:
-            raise ResponseNotReady(self._state)
+        rq = self._rq
+        if rq.state != CS_REQ_SENT or self._response is not None:
+            raise ResponseNotReady(rq.state)
         p = self._protocol
         if p is None:
-            raise ResponseNotReady(self._state)
+            raise ResponseNotReady(rq.state)
         timeout = resolve_timeout(self.timeout)
         try:
             # read_head's loop, without a coroutine of its own
@@ -461,15 +528,15 @@ class HTTPConnection(RequestHeadBuilder):
             raise
         if self.debuglevel > 0:
             print("reply:", repr(f"{head.raw_version} {head.status} {head.reason}\r\n"))
-        self._state = CS_IDLE
-        if p.retired:
+        rq.head_arrived()
+        if p.rx.retired:
             head.will_close = True
         will_close = head.will_close
         response = self.response_class(
             p,
-            head,
-            self._method,
-            self._url,
+            p.rx.current,
+            rq.method,
+            rq.url,
             debuglevel=self.debuglevel,
             timeout=timeout,
         )

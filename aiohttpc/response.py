@@ -15,33 +15,29 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ._aio.protocol import HTTPProtocol
 from ._aio.receive_into import receive_into
-from ._sansio.buffer import BodyBuffer
-from ._sansio.framing import ResponseHead
 from ._sansio.headers import Headers
+from ._sansio.incoming import ResponseStream
 from ._sansio.reader import LARGE_READ, NEED, BodyReader
 from .errors import ImproperConnectionState, ResponseNotReady
 
 
 class _ProtocolSource:
-    """A response's view of its connection: the buffer its body arrives in."""
+    """A response's body as its reader sees it: its stream, on its connection."""
 
-    __slots__ = ("_p", "buffer", "head")
+    __slots__ = ("_p", "buffer", "stream")
 
-    def __init__(self, protocol: HTTPProtocol, head: ResponseHead) -> None:
+    def __init__(self, protocol: HTTPProtocol, stream: ResponseStream) -> None:
         self._p = protocol
-        self.head = head
-        self.buffer: BodyBuffer = protocol.buffer
+        self.stream = stream
+        self.buffer = stream.buffer
 
     @property
     def done(self) -> bool:
-        # Complete when the body has ended, or when the connection has moved on to
-        # the next response (this buffer is no longer the one being filled).
-        p = self._p
-        return p.body_done or self.buffer is not p.buffer
+        return self.stream.done
 
     @property
     def error(self) -> BaseException | None:
-        return self._p.error
+        return self._p.rx.error
 
     def consumed(self) -> None:
         self._p.consumed()
@@ -49,7 +45,7 @@ class _ProtocolSource:
     def release(self, complete: bool) -> None:
         p = self._p
         # After a 101 the connection is its taker's (``upgrade``), not ours to close.
-        if not p.reusable(self.head, complete) and not p.upgraded:
+        if not p.reusable(self.stream, complete) and not p.upgraded:
             p.close()
 
 
@@ -66,9 +62,9 @@ if TYPE_CHECKING:  # for mypy only: at runtime a Protocol class cost ~1.5k instr
 
 
 # What a reader elsewhere drives on the loop: the connection's protocol, the body's
-# reader there (over the bytes the loop received, in the buffer), and the timeout of
+# reader there (over the bytes the loop received, in the stream), and the timeout of
 # each wait for more. A plain tuple: it is made once per response of the façade.
-HandOff = tuple[HTTPProtocol, BodyReader, BodyBuffer, "float | None"]
+HandOff = tuple[HTTPProtocol, BodyReader, ResponseStream, "float | None"]
 
 
 class HTTPResponse:
@@ -82,7 +78,7 @@ class HTTPResponse:
     def __init__(
         self,
         protocol: HTTPProtocol,
-        head: ResponseHead,
+        stream: ResponseStream,
         method: str | None = None,
         url: str | None = None,
         *,
@@ -90,6 +86,9 @@ class HTTPResponse:
         timeout: float | None = None,
         owns_connection: bool = False,
     ) -> None:
+        head = stream.head
+        if head is None:
+            raise ResponseNotReady("no head has arrived")
         self._p = protocol
         self._head = head
         self.handed_to: ReadElsewhere | None = None  # see hand_off
@@ -107,7 +106,7 @@ class HTTPResponse:
                 print("header:", name + ":", value)
         if owns_connection:  # for a caller making a response itself; else the head says
             head.will_close = True
-        self._source = _ProtocolSource(protocol, head)
+        self._source = _ProtocolSource(protocol, stream)
         self._reader = BodyReader(self._source, head.length, head.chunked, method == "HEAD")
 
     def __repr__(self) -> str:
@@ -131,8 +130,7 @@ class HTTPResponse:
     @property
     def trailers(self) -> Headers | None:
         """Trailer fields of a chunked body, once it has been read to the end."""
-        buffer, trailers = self._p.completed
-        return trailers if self._reader.closed and buffer is self._source.buffer else None
+        return self._source.stream.trailers if self._reader.closed else None
 
     def getheader(self, name: str, default: Any = None) -> Any:
         if self._head is None:
@@ -288,7 +286,7 @@ class HTTPResponse:
         reader = self._reader
         filled = reader.take_into(view)
         p = self._p
-        if filled == len(view) or reader.closed or self._source.buffer is not p.buffer:
+        if filled == len(view) or reader.closed or self._source.stream is not p.current:
             return filled
         with view[filled:] as rest:
             try:
@@ -326,7 +324,7 @@ class HTTPResponse:
         ``HandOff`` on the loop. That reader sets ``handed_to`` to itself: from then on
         ``isclosed()`` asks it, and closing this response (its connection closing)
         tells it; ``hand_back()`` ends that, once it is done with the body."""
-        return (self._p, self._reader, self._source.buffer, self.timeout)
+        return (self._p, self._reader, self._source.stream, self.timeout)
 
     def hand_back(self) -> None:
         """The reader of ``hand_off`` is done with the body (and no longer referred to)."""

@@ -4,8 +4,8 @@ For the blocking façade's large reads. The event loop's path copies each piece 
 (into the transport's buffer, then into a bytes object), wakes the loop per piece and
 passes the pieces between threads; here the caller's thread reads into the bytes it
 returns, with the stdlib's buffered reader, as ``http.client`` itself does. The
-transport does not read meanwhile (see ``HTTPProtocol.begin_direct`` and ``loop_body``). The timeout
-applies to each receive, as a socket's does.
+transport does not read meanwhile (see ``HTTPProtocol.lend_reading`` and
+``loop_body``). The timeout applies to each receive, as a socket's does.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from .bridge import bridge
 def write_small(core: aiohttpc.HTTPConnection, out: Outgoing) -> bool:
     """Write *out* from this thread where that can be; False (nothing done) when not."""
     p = core.protocol
-    fd = None if p is None else p.direct_fd()
+    fd = None if p is None else p.lendable_fd()
     if fd is None:
         return False
     data = core.announce_idle(out)

@@ -20,8 +20,9 @@ Taken = tuple[list[bytes], bool, BaseException | None]
 async def take_chunks(h: HandOff, want: int) -> Taken:
     """What has arrived, once at least *want* bytes (-1: the whole body) are there or
     the body has ended: (chunks, done, error). The chunks leave the core's buffer."""
-    p, reader, buf, timeout = h
+    p, reader, stream, timeout = h
     if want:
+        buf = stream.buffer
         while not reader.closed and (want < 0 or buf.size < want) and not reader.stopped:
             p.demand(want)
             try:
@@ -48,17 +49,17 @@ def begin_direct(h: HandOff, min_left: int) -> tuple[list[bytes], DirectBody] | 
     body with at least *min_left* bytes still to come, on plain TCP or a Unix socket.
     The transport stops reading; what has arrived comes with a ``DirectBody`` for the
     rest, and ``end_direct`` must follow. None when that cannot be."""
-    p, reader, buf, timeout = h
-    if reader.closed or buf is not p.buffer:
+    p, reader, stream, timeout = h
+    if reader.closed or stream is not p.current:
         return None
-    started = p.begin_direct(min_left)
+    started = p.lend_reading(min_left)
     if started is None:
         return None
     fd, left = started
     try:
         direct = DirectBody(fd, left, timeout)
     except OSError:
-        p.end_direct(0, False)
+        p.end_lending(0, False)
         return None
     return reader.hand_over()[0], direct
 
@@ -69,6 +70,6 @@ def end_direct(h: HandOff, direct: DirectBody) -> tuple[bool, BaseException | No
     p, reader, _, _ = h
     direct.close()
     reader.went_past(direct.received)
-    p.end_direct(direct.received, direct.eof)
+    p.end_lending(direct.received, direct.eof)
     _, done, error = reader.hand_over()
     return done, error

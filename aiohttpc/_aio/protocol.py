@@ -1,9 +1,10 @@
-"""The ``asyncio.Protocol`` of one HTTP/1.1 connection: parser feeding and flow control.
+"""The ``asyncio.Protocol`` of one HTTP/1.1 connection: the driver of its ``Incoming``.
 
-Received bytes go to the sans-IO parser; heads and body pieces land here, where the
-connection and the response wait for them. Reading pauses while the unread body held
-in memory is above ``high_water`` and resumes when the reader brings it under
-``low_water``; writers await ``drain()`` while the transport has paused writing.
+Received bytes go to the sans-IO receive side (``_sansio.incoming``), which files them
+into the ``ResponseStream`` of each response; this adapter wakes whoever waits for
+them, and does the flow control. Reading pauses while the unread body held in memory
+is above ``high_water`` and resumes when the reader brings it under ``low_water``;
+writers await ``drain()`` while the transport has paused writing.
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ import os
 from collections.abc import Awaitable
 from typing import Any
 
-from .._sansio.buffer import BodyBuffer
 from .._sansio.framing import ResponseHead
-from .._sansio.parser import ResponseParser
+from .._sansio.incoming import Incoming, ResponseStream
 from ..errors import HTTPException, ImproperConnectionState, RemoteDisconnected
-from . import heap
 
 HIGH_WATER = 1 << 20
 LOW_WATER = 1 << 18
@@ -67,35 +66,26 @@ async def bounded(fut: asyncio.Future[Any], timeout: float | None) -> Any:
 
 
 class HTTPProtocol(asyncio.Protocol):
-    """One connection's receive side and write flow control; no ``http.client`` rules."""
+    """One connection's I/O: feeding its ``Incoming``, waking, flow control, writes."""
 
     # Slots: a crawler holds thousands of these, and an instance dict was ~0.9 KiB each.
     __slots__ = (
         "_closed_waiter",
-        "_direct",
         "_drain_waiter",
         "_eof",
         "_high",
+        "_lent",
         "_low",
         "_paused_reading",
-        "_pending",
         "_waiter",
-        "_want",
-        "body_done",
-        "buffer",
         "bytes_received",
         "bytes_sent",
-        "completed",
-        "error",
-        "head",
-        "informational",
         "into",
         "loop",
         "lost",
         "parser",
-        "retired",
+        "rx",
         "transport",
-        "upgraded",
         "writing_paused",
     )
 
@@ -107,87 +97,71 @@ class HTTPProtocol(asyncio.Protocol):
     ) -> None:
         self.loop = loop
         self.transport: asyncio.Transport | None = None
-        self.parser = ResponseParser(self)
-        self.buffer = BodyBuffer()
-        self.head: ResponseHead | None = None
-        self.body_done = False
-        self.error: BaseException | None = None
+        self.rx = Incoming()  # the rules of what arrives; this class only moves bytes
+        self.parser = self.rx.parser  # fed directly: one call less per piece received
         self.lost = False
-        self.retired = False  # no request may follow on this connection (``retire``)
-        self.upgraded = False  # a 101 was read: the connection is for its taker (``release``)
-        self.informational: tuple[int, ...] = ()  # 1xx statuses before this head
-        # (buffer, trailers) of the last response whose body was received completely
-        self.completed: tuple[BodyBuffer | None, Any] = (None, None)
-        # Methods of requests sent while an earlier response is still being read: at most
-        # one or two (http.client's states), so a list; an empty deque is 0.7 KiB.
-        self._pending: list[str | None] = []
         self._waiter: asyncio.Future[None] | None = None
         self._drain_waiter: asyncio.Future[None] | None = None
         self._closed_waiter: asyncio.Future[None] | None = None
         self._paused_reading = False
         self.writing_paused = False
         self._eof = False  # only kept after a 101, for the taker of the connection
-        self._direct = False  # a thread reads the body from the socket itself
+        self._lent = False  # another thread reads the body off the socket (``lend_reading``)
         self.into: asyncio.BufferedProtocol | None = None  # receives for us (receive_into)
         self._high = high_water
         self._low = low_water
-        self._want = 0
         self.bytes_sent = 0  # written to the transport, for tracing
         self.bytes_received = 0
 
     def __repr__(self) -> str:
         state = "lost" if self.lost else "open" if self.transport else "new"
-        return f"<HTTPProtocol {state} parser={self.parser.state} buffered={self.buffer.size}>"
+        return f"<HTTPProtocol {state} {self.rx!r}>"
 
     # -- state the connection asks about -----------------------------------------------
 
-    def retire(self) -> None:
-        """No request may follow on this connection: bytes came that no request asked
-        for, or the server may read a body we did not send as a request. The response
-        being read closes it when done."""
-        self.retired = True
+    @property
+    def error(self) -> BaseException | None:
+        """Why receiving stopped on this connection, if it did."""
+        return self.rx.error
 
-    def reusable(self, head: ResponseHead, complete: bool) -> bool:
-        """The one reuse decision, asked when the response with *head* is done with:
-        another request may follow only after it was read to its end (*complete*), when
-        its framing keeps the connection (``decide_framing``'s ``will_close``), and while
-        the connection itself is ``usable``. The pool asks ``usable`` afterwards: a
-        connection that is not reusable is closed at that point."""
-        return complete and not head.will_close and self.usable
+    @property
+    def upgraded(self) -> bool:
+        """A 101 was read: the connection is for its taker (``release``)."""
+        return self.rx.upgraded
+
+    def retire(self) -> None:
+        """No request may follow on this connection (see ``Incoming.retire``)."""
+        self.rx.retire()
+
+    def reusable(self, stream: ResponseStream, complete: bool) -> bool:
+        """The one reuse decision, asked when *stream*'s response is done with: the
+        rule of ``Incoming.reusable``, while the transport is open. The pool asks
+        ``usable`` afterwards: a connection that is not reusable is closed then."""
+        if not self.rx.reusable(stream, complete):
+            return False
+        t = self.transport
+        return t is not None and not self.lost and not t.is_closing()
 
     @property
     def usable(self) -> bool:
-        """Whether another request may be written on this connection."""
+        """Whether another request may be written on this connection: ``Incoming.open``,
+        on a transport that is open."""
         t = self.transport
-        return (
-            t is not None
-            and not self.lost
-            and not self.retired
-            and not self.upgraded
-            and self.error is None
-            and not t.is_closing()
-        )
+        return self.rx.open and t is not None and not self.lost and not t.is_closing()
 
     @property
     def idle(self) -> bool:
         """No response is being read or expected."""
-        return not self.parser.expecting and not self._pending
+        return self.rx.idle
 
-    def expect(self, method: str | None) -> None:
-        """A request is about to be written: expect its response after any earlier one."""
-        if self.parser.expecting:
-            self._pending.append(method)
-        else:
-            self._start(method)
+    @property
+    def current(self) -> ResponseStream:
+        """The stream of the response being read (or the last one read)."""
+        return self.rx.current
 
-    def _start(self, method: str | None) -> None:
-        self.head = None
-        self.body_done = False
-        self.informational = ()
-        self._want = 0
-        # A new buffer each time: the previous response keeps reading its own.
-        self.buffer = BodyBuffer()
-        self.parser.expect(method)
+    def expect(self, method: str | None) -> ResponseStream:
+        """A request is about to be written: the stream its response will arrive in."""
+        return self.rx.expect(method)
 
     def close(self) -> None:
         if self.transport is not None:
@@ -237,34 +211,37 @@ class HTTPProtocol(asyncio.Protocol):
     def arrived_head(self) -> ResponseHead | None:
         """The head of the response being read if it has arrived, else None (wait, then
         ask again); raises what the parser or socket raised."""
-        head = self.head
+        rx = self.rx
+        head = rx.current.head
         if head is None:
-            if self.error is not None:
-                raise self.error
+            if rx.error is not None:
+                raise rx.error
             if self.lost:
                 # the connection went while a request was being started on it
                 self._at_eof(None)
-                head = self.head  # the end of stream may have ended a head
+                head = rx.current.head  # the end of stream may have ended a head
                 if head is None:
-                    raise self.error or RemoteDisconnected(
+                    raise rx.error or RemoteDisconnected(
                         "Remote end closed connection without response"
                     )
         return head
 
     def demand(self, want: int) -> None:
         """A reader waits for *want* buffered bytes (-1: the whole body): allow that much."""
-        self._want = want
-        if self._paused_reading and (want < 0 or self.buffer.size < want):
+        stream = self.rx.current
+        stream.want = want
+        if self._paused_reading and (want < 0 or stream.buffer.size < want):
             self._resume()
 
     def consumed(self) -> None:
-        """The reader took bytes out of ``buffer``: resume reading if it drained enough."""
-        self._want = 0
-        if self._paused_reading and self.buffer.size <= self._low:
+        """The reader took bytes out of its buffer: resume reading if it drained enough."""
+        stream = self.rx.current
+        stream.want = 0
+        if self._paused_reading and stream.buffer.size <= self._low:
             self._resume()
 
     def _resume(self) -> None:
-        if self._direct or self.upgraded:
+        if self._lent or self.rx.upgraded:
             return
         self._paused_reading = False
         if self.transport is not None and not self.lost:
@@ -280,10 +257,10 @@ class HTTPProtocol(asyncio.Protocol):
         self._drain_waiter = fut
         await bounded(fut, timeout)
 
-    def direct_fd(self) -> int | None:
-        """The socket's fd when bytes may be written on it directly (any thread).
+    def lendable_fd(self) -> int | None:
+        """The socket's fd when bytes may be written on it by another thread.
 
-        Only for plain TCP with nothing queued in the transport: the direct write then
+        Only for plain TCP with nothing queued in the transport: that write then
         cannot be interleaved with the transport's own.
         """
         t = self.transport
@@ -298,27 +275,28 @@ class HTTPProtocol(asyncio.Protocol):
         sock = t.get_extra_info("socket")
         return None if sock is None else int(sock.fileno())
 
-    def begin_direct(self, min_left: int) -> tuple[int, int] | None:
+    def lend_reading(self, min_left: int) -> tuple[int, int] | None:
         """Stop reading so another thread may read the body's rest off the socket.
 
         Only for a Content-Length body with at least *min_left* bytes still to come,
-        on plain TCP or a Unix socket. Returns (fd, bytes left), or None when that is not possible.
+        on plain TCP or a Unix socket. Returns (fd, bytes left), or None when that is
+        not possible; ``end_lending`` must follow.
         """
         left = self.parser.body_left
-        if left is None or left < min_left or self.error is not None:
+        if left is None or left < min_left or self.rx.error is not None:
             return None
-        fd = self.direct_fd()
+        fd = self.lendable_fd()
         if fd is None:
             return None
-        self._direct = True
+        self._lent = True
         if not self._paused_reading:
             self._paused_reading = True
             self.transport.pause_reading()  # type: ignore[union-attr]
         return fd, left
 
-    def end_direct(self, received: int, eof: bool) -> None:
+    def end_lending(self, received: int, eof: bool) -> None:
         """The other thread read *received* body bytes (and met the end of stream)."""
-        self._direct = False
+        self._lent = False
         self.bytes_received += received
         try:
             self.parser.skip_body(received)
@@ -326,6 +304,8 @@ class HTTPProtocol(asyncio.Protocol):
                 self.parser.feed_eof()
         except HTTPException as exc:
             self._fail(exc)  # the response's reader then closes the connection
+        if self._waiter is not None:
+            self._wake()
         self.consumed()
         self._detach_if_done()
 
@@ -342,10 +322,10 @@ class HTTPProtocol(asyncio.Protocol):
         if (
             left is None
             or left < min_left
-            or self.buffer.size
+            or self.rx.current.buffer.size
             or self.into is not None
-            or self._direct
-            or self.error is not None
+            or self._lent
+            or self.rx.error is not None
             or self.lost
             or t is None
             or t.is_closing()
@@ -366,6 +346,8 @@ class HTTPProtocol(asyncio.Protocol):
         """*n* body bytes arrived in a stand-in's memory (see ``begin_into``)."""
         self.bytes_received += n
         self.parser.skip_body(n)
+        if self._waiter is not None:
+            self._wake()
 
     def end_into(self) -> None:
         """Take reading back from the stand-in of ``begin_into``."""
@@ -385,7 +367,7 @@ class HTTPProtocol(asyncio.Protocol):
         or the connection was taken or closed already.
         """
         t = self.transport
-        if not self.upgraded or t is None or self.lost:
+        if not self.rx.upgraded or t is None or self.lost:
             raise ImproperConnectionState("no switched protocol to take over")
         self.transport = None
         tail = self.parser.upgraded_tail
@@ -427,7 +409,7 @@ class HTTPProtocol(asyncio.Protocol):
     @property
     def answered(self) -> bool:
         """The head of the final response to the last request written has arrived."""
-        return self.head is not None and not self._pending
+        return self.rx.answered
 
     # -- asyncio.Protocol ----------------------------------------------------------------
 
@@ -442,16 +424,40 @@ class HTTPProtocol(asyncio.Protocol):
             self._fail(exc)
             if self.transport is not None:
                 self.transport.close()
+            return
+        rx = self.rx
+        if rx.upgraded or rx.stray:
+            self._rare(rx)
+        if self._waiter is not None:
+            self._wake()
+        stream = rx.current
+        size = stream.buffer.size
+        if (
+            size > self._high
+            and not self._paused_reading
+            and 0 <= stream.want <= size
+            and self.transport is not None
+        ):
+            self._paused_reading = True
+            self.transport.pause_reading()
+
+    def _rare(self, rx: Incoming) -> None:
+        """After a 101, or bytes no request asked for."""
+        if rx.upgraded:
+            # What follows the 101 is left in the socket for the connection's taker.
+            self.hold_reading()
+        elif self.transport is not None:
+            self.transport.close()
 
     def eof_received(self) -> bool:
-        if self.upgraded:
+        if self.rx.upgraded:
             self._eof = True
             return True  # half-closed: the taker may still write
         self._at_eof(None)
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if isinstance(exc, OSError) and self.head is None and self.parser.expecting:
+        if isinstance(exc, OSError) and self.rx.current.head is None and self.parser.expecting:
             self._read_what_is_left()
         self.lost = True
         c = self._closed_waiter
@@ -481,7 +487,7 @@ class HTTPProtocol(asyncio.Protocol):
         if sock is None or t.get_extra_info("sslcontext") is not None:
             return
         left = self._high
-        while left > 0 and self.head is None and self.parser.expecting:
+        while left > 0 and self.rx.current.head is None and self.parser.expecting:
             try:
                 data = os.read(sock.fileno(), min(left, 1 << 16))
             except OSError:  # nothing more (EAGAIN), or the reset itself
@@ -493,7 +499,7 @@ class HTTPProtocol(asyncio.Protocol):
 
     def _detach_if_done(self) -> None:
         # Once lost with no response left to parse, nothing reaches the parser again.
-        if self.lost and not self._direct and not self.parser.expecting:
+        if self.lost and not self._lent and not self.parser.expecting:
             self.parser.detach()
 
     def _at_eof(self, exc: Exception | None) -> None:
@@ -506,13 +512,11 @@ class HTTPProtocol(asyncio.Protocol):
             self.parser.feed_eof()
         except HTTPException as err:
             self._fail(err)
+            return
+        self._wake()
 
     def _fail(self, exc: BaseException) -> None:
-        if self.error is None:
-            # Kept without its traceback: its frames hold this protocol (a cycle that
-            # would leave the connection and its buffered body to the cycle collector).
-            # Raised again, it gets the traceback of where it is raised.
-            self.error = exc.with_traceback(None)
+        self.rx.fail(exc)
         self._wake()
 
     def pause_writing(self) -> None:
@@ -524,51 +528,3 @@ class HTTPProtocol(asyncio.Protocol):
         self._drain_waiter = None
         if d is not None and not d.done():
             d.set_result(None)
-
-    # -- parser sink ---------------------------------------------------------------------
-
-    def on_informational(self, status: int) -> None:
-        self.informational += (status,)
-        self._wake()
-
-    def on_switched(self, head: ResponseHead) -> None:
-        """A 101: its head is the response, complete; what follows is the new protocol's,
-        left in the socket for the taker of the connection (``release``)."""
-        self.upgraded = True
-        self.hold_reading()
-        self.on_head(head)
-        self.on_complete()
-
-    def on_head(self, head: ResponseHead) -> None:
-        self.head = head
-        if heap.pending:
-            heap.expect_bulk(None if head.chunked else head.length)
-        self._wake()
-
-    def on_body(self, data: bytes) -> None:
-        buf = self.buffer
-        buf.append(data)
-        size = buf.size
-        if (
-            size > self._high
-            and not self._paused_reading
-            and 0 <= self._want <= size
-            and self.transport is not None
-        ):
-            self._paused_reading = True
-            self.transport.pause_reading()
-        if self._waiter is not None:
-            self._wake()
-
-    def on_complete(self) -> None:
-        self.body_done = True
-        self.completed = (self.buffer, self.parser.trailers)
-        if self._waiter is not None:
-            self._wake()
-        if self._pending and not self.upgraded:
-            self._start(self._pending.pop(0))
-
-    def on_stray_data(self) -> None:
-        self.retire()
-        if self.transport is not None:
-            self.transport.close()

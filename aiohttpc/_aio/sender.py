@@ -213,12 +213,13 @@ async def wait_continue(p: HTTPProtocol, timeout: float | None) -> bool:
     After ``CONTINUE_WAIT`` seconds without an answer the body is sent anyway.
     """
     wait = CONTINUE_WAIT if timeout is None else min(timeout, CONTINUE_WAIT)
-    while 100 not in p.informational and p.head is None and p.error is None:
+    stream = p.current
+    while 100 not in stream.informational and stream.head is None and p.error is None:
         try:
             await p.wait(wait)
         except TimeoutError:
             return True
-    if p.head is not None and 100 not in p.informational:
+    if stream.head is not None and 100 not in stream.informational:
         p.retire()  # the server may read the unsent body as a request
         return False
     return True

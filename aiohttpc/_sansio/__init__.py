@@ -3,5 +3,6 @@
 ``grammar`` (the field grammar), ``headers``, ``framing`` (what a head says of its body
 and connection), ``parser`` (responses, fed bytes), ``serializer`` (request heads and
 chunk framing), ``body`` (request body kinds), ``buffer`` and ``reader`` (the body read
-rules), ``request_head`` (``http.client``'s request states). Any driver holds these.
+rules), ``request_head`` (``http.client``'s request states), ``incoming`` (a connection's
+receive side: one stream per response, the reuse rule). Any driver holds these.
 """

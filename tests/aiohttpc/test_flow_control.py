@@ -44,7 +44,7 @@ async def test_one_gib_download_keeps_memory_bounded():
             i += 1
             if i % 64 == 0:
                 await asyncio.sleep(0.002)  # a slow consumer: the socket fills up
-                peak_buffered = max(peak_buffered, p.buffer.size)
+                peak_buffered = max(peak_buffered, p.current.buffer.size)
                 peak_rss = max(peak_rss, rss())
                 paused_seen = paused_seen or p._paused_reading
         assert total == GIB
@@ -73,7 +73,7 @@ async def test_slow_reader_pauses_and_resumes():
             if p._paused_reading:
                 break
             await asyncio.sleep(0.01)
-        assert p._paused_reading and p.buffer.size <= HIGH_WATER + (1 << 20)
+        assert p._paused_reading and p.current.buffer.size <= HIGH_WATER + (1 << 20)
         data = await r.read()
         assert data == body and not p._paused_reading
         await conn.close()
@@ -98,10 +98,10 @@ async def test_body_complete_while_paused_then_next_response():
         r = await conn.getresponse()
         p = conn.protocol
         for _ in range(200):  # bounded wait for the whole body
-            if p.body_done:
+            if p.current.done:
                 break
             await asyncio.sleep(0.01)
-        assert p.body_done and p._paused_reading and p.buffer.size > HIGH_WATER
+        assert p.current.done and p._paused_reading and p.current.buffer.size > HIGH_WATER
         assert await r.read() == body
         assert not p._paused_reading
         await conn.request("GET", "/next")

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import aiohttpc
-from aiohttpc._aio import heap
+from aiohttpc._sansio import heap
 from tests.servers import ScriptedServer, chunked, replies, response
 
 # glibc's own account of the heap, in a fresh process: after the hint or not (argv[1]),
@@ -19,7 +19,7 @@ from tests.servers import ScriptedServer, chunked, replies, response
 # once? One probe per process: freeing an mmapped block itself raises the thresholds.
 PROBE = """
 import ctypes, sys
-from aiohttpc._aio import heap
+from aiohttpc._sansio import heap
 
 class Info(ctypes.Structure):
     _fields_ = [(n, ctypes.c_size_t) for n in (
