@@ -30,7 +30,13 @@ from ._aio import sender
 from ._aio.protocol import HTTPProtocol, bounded
 from ._sansio import body as bodies
 from ._sansio import serializer
-from ._sansio.request_head import CS_REQ_SENT, Outgoing, RequestHeadBuilder, Target
+from ._sansio.request_head import (
+    CS_REQ_SENT,
+    Outgoing,
+    RequestHeadBuilder,
+    Target,
+    connect_head,
+)
 from .errors import (
     InvalidURL,
     NotConnected,
@@ -108,9 +114,12 @@ class HTTPConnection:
         self.timeout = timeout
         self.source_address = source_address
         self.blocksize = blocksize
-        self._rq = RequestHeadBuilder()
+        # http.client's request state and the head being built; a driver that builds
+        # requests itself (the blocking façade) gives the one it holds.
+        self.request_head = RequestHeadBuilder()
         self._protocol: HTTPProtocol | None = None
         self._response: HTTPResponse | None = None
+        self._expected = False  # the response to the request being sent is expected
         self.last_body_path: str | None = None  # "sendfile" or "copy": how the last body went
         self._tunnel_host: str | None = None
         self._tunnel_port: int | None = None
@@ -120,7 +129,7 @@ class HTTPConnection:
 
     def __repr__(self) -> str:
         state = "connected" if self._protocol is not None else "not connected"
-        return f"<{type(self).__name__} {self.host}:{self.port} {state} {self._rq.state}>"
+        return f"<{type(self).__name__} {self.host}:{self.port} {state} {self.request_head.state}>"
 
     async def __aenter__(self) -> HTTPConnection:
         return self
@@ -145,6 +154,19 @@ class HTTPConnection:
     def set_debuglevel(self, level: int) -> None:
         self.debuglevel = level
 
+    def retarget(
+        self,
+        host: str,
+        port: int,
+        tunnel: tuple[str, int] | None = None,
+        tunnel_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Where the next ``connect()`` goes, for a driver that keeps the address (and
+        the tunnel's) itself; the open connection, if any, is not touched."""
+        self.host, self.port = host, port
+        self._tunnel_host, self._tunnel_port = tunnel if tunnel else (None, None)
+        self._tunnel_headers = dict(tunnel_headers) if tunnel_headers else {}
+
     def set_tunnel(
         self, host: str, port: int | None = None, headers: Mapping[str, str] | None = None
     ) -> None:
@@ -163,7 +185,10 @@ class HTTPConnection:
         timeout = resolve_timeout(self.timeout)
         kwargs: dict[str, Any] = {}
         if self.source_address:
-            kwargs["local_addr"] = self.source_address
+            host, port = self.source_address
+            if not host:  # any address, as socket.bind(("", port)) takes it
+                host = "::" if ":" in self.host else "0.0.0.0"
+            kwargs["local_addr"] = (host, port)
         connecting = loop.create_connection(
             lambda: HTTPProtocol(loop), self.host, self.port, **kwargs
         )
@@ -214,10 +239,7 @@ class HTTPConnection:
 
     async def _tunnel(self, protocol: HTTPProtocol, timeout: float | None) -> None:
         assert self._tunnel_host is not None and self._tunnel_port is not None
-        target = b"%s:%d" % (self._tunnel_host.encode("ascii"), self._tunnel_port)
-        lines = [b"CONNECT " + target + b" HTTP/1.0"]
-        lines += [serializer.header_line(k, v) for k, v in self._tunnel_headers.items()]
-        head = serializer.join_head(lines)
+        head = connect_head(self._tunnel_host, self._tunnel_port, self._tunnel_headers)
         if self.debuglevel > 0:
             print("send:", repr(head))
         protocol.expect("CONNECT")
@@ -244,7 +266,8 @@ class HTTPConnection:
 
     def close_nowait(self) -> None:
         """``close()`` without awaiting: usable from callbacks on the loop."""
-        self._rq.reset()
+        self.request_head.reset()
+        self._expected = False
         try:
             self._drop_protocol()
         finally:
@@ -257,7 +280,7 @@ class HTTPConnection:
 
     @property
     def _method(self) -> str | None:
-        return self._rq.method
+        return self.request_head.method
 
     def _target(self) -> Target:
         """Where the head says the request goes; for ``RequestHeadBuilder``."""
@@ -276,15 +299,17 @@ class HTTPConnection:
     ) -> None:
         """Start a request: the request line, and Host and Accept-Encoding unless skipped."""
         self._drop_closed_response()
-        self._rq.putrequest(method, url, skip_host, skip_accept_encoding, target=self._target())
+        self.request_head.putrequest(
+            method, url, skip_host, skip_accept_encoding, target=self._target()
+        )
 
     def putheader(self, header: str | bytes, *values: str | bytes | int) -> None:
         """Add a header line; several values are folded onto continuation lines."""
-        self._rq.putheader(header, *values)
+        self.request_head.putheader(header, *values)
 
     def prepare_end(self, message_body: Any = None, *, encode_chunked: bool = False) -> Outgoing:
         """The synchronous half of ``endheaders``: validate, change state, build the head."""
-        return self._rq.prepare_end(message_body, encode_chunked=encode_chunked)
+        return self.request_head.prepare_end(message_body, encode_chunked=encode_chunked)
 
     def prepare_request(
         self,
@@ -305,7 +330,7 @@ class HTTPConnection:
         # _target(), inlined: one call less on every request
         th = self._tunnel_host
         host, port = (th, self._tunnel_port) if th else (self.host, self.port)
-        return self._rq.prepare_request(
+        return self.request_head.prepare_request(
             method,
             url,
             body,
@@ -338,7 +363,12 @@ class HTTPConnection:
     def cancel_prepared(self) -> None:
         """A prepared request will not be sent after all (its connection failed)."""
         if self._response is None:
-            self._rq.cancel()
+            self.request_head.cancel()
+
+    @property
+    def busy(self) -> bool:
+        """Whether there is anything to close: a connection, or a response on one."""
+        return self._protocol is not None or self._response is not None
 
     @property
     def connected(self) -> bool:
@@ -353,7 +383,7 @@ class HTTPConnection:
             kind == bodies.BYTES
             and not out.chunked
             and len(out.body) <= SMALL_BODY
-            and not self._rq.expect_continue
+            and not self.request_head.expect_continue
         )
 
     def sends_at_once(self, out: Outgoing) -> bool:
@@ -401,7 +431,8 @@ class HTTPConnection:
         head = out.head
         body = out.body
         self.last_body_path = None if out.kind == bodies.NONE else "copy"
-        p.rx.expect(self._rq.method)
+        p.rx.expect(self.request_head.method)
+        self._expected = True
         if self.debuglevel > 0:
             print("send:", repr(head))
             if body:
@@ -431,6 +462,12 @@ class HTTPConnection:
         """Send *data* (bytes, a file or an iterable) on the open connection."""
         p = await self._ensure_open()
         kind = bodies.classify(data)
+        rq = self.request_head
+        if rq.state == CS_REQ_SENT and not self._expected:
+            # The head of the request just built, written by a driver's own hands (as
+            # http.client's _send_output does): its response comes next.
+            p.rx.expect(rq.method)
+            self._expected = True
         if self.debuglevel > 0:  # what http.client's send() prints
             print("send:", repr(data))
             sender.print_readable(kind, "sending")
@@ -448,7 +485,7 @@ class HTTPConnection:
             try:
                 p = await self._ensure_open()
             except BaseException:
-                self._rq.reset()
+                self.request_head.reset()
                 raise
         try:
             if self._small(out):
@@ -457,12 +494,13 @@ class HTTPConnection:
                     await p.drain(resolve_timeout(self.timeout))
                 return
             self.last_body_path = "copy"
-            p.rx.expect(self._rq.method)
+            p.rx.expect(self.request_head.method)
+            self._expected = True
             if self.debuglevel > 0:
                 print("send:", repr(head))
             p.write(head)
             timeout = resolve_timeout(self.timeout)
-            if self._rq.expect_continue and not await sender.wait_continue(p, timeout):
+            if self.request_head.expect_continue and not await sender.wait_continue(p, timeout):
                 return
             await self._write_body(p, body, kind, chunked)
             if chunked:
@@ -512,7 +550,7 @@ class HTTPConnection:
         r = self._response
         if r is not None and r.isclosed():
             self._response = None
-        rq = self._rq
+        rq = self.request_head
         if rq.state != CS_REQ_SENT or self._response is not None:
             raise ResponseNotReady(rq.state)
         p = self._protocol
@@ -529,6 +567,7 @@ class HTTPConnection:
         if self.debuglevel > 0:
             print("reply:", repr(f"{head.raw_version} {head.status} {head.reason}\r\n"))
         rq.head_arrived()
+        self._expected = False
         if p.rx.retired:
             head.will_close = True
         will_close = head.will_close

@@ -133,12 +133,7 @@ class HTTPResponse:
         return self._source.stream.trailers if self._reader.closed else None
 
     def getheader(self, name: str, default: Any = None) -> Any:
-        if self._head is None:
-            raise ResponseNotReady()
-        found = self._head.headers.get_all(name) or default
-        if isinstance(found, str) or not hasattr(found, "__iter__"):
-            return found
-        return ", ".join(found)
+        return self._head.headers.getheader(name, default)
 
     def getheaders(self) -> list[tuple[str, str]]:
         return self._head.headers.items()

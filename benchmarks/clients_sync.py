@@ -282,7 +282,16 @@ class PyCurl:
 
 
 def make(name: str) -> Any:
-    """The client called *name*, or ImportError when its package is not installed."""
+    """The client called *name*, or ImportError when its package is not installed.
+
+    ``urllib3-facade`` and ``requests-facade`` are those libraries with
+    ``sync_facade.install()`` done before they are imported (each worker is a process
+    of its own), as legacy code would run them on the façade."""
+    if name.endswith("-facade"):
+        import sync_facade
+
+        sync_facade.install()
+        name = name.removesuffix("-facade")
     if name == "stdlib":
         import http.client
 
@@ -312,7 +321,9 @@ NAMES = [
     "stdlib-readinto",
     "sync_facade",
     "urllib3",
+    "urllib3-facade",
     "requests",
+    "requests-facade",
     "httpx",
     "pycurl",
 ]
@@ -320,4 +331,5 @@ NAMES = [
 
 def supports(name: str, scenario: str) -> bool:
     """Whether client *name* has scenario *scenario* (without importing its package)."""
-    return hasattr(_CLASSES.get(name, HttpClientLike), scenario.lower())
+    cls = _CLASSES.get(name.removesuffix("-facade"), HttpClientLike)
+    return hasattr(cls, scenario.lower())

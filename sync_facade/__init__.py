@@ -11,8 +11,11 @@ import sys
 import types
 from http import HTTPStatus
 
+from aiohttpc._sansio.grammar import bad_in_name, bad_in_value
+from aiohttpc._sansio.headers import MAX_HEADERS, MAX_LINE
 from aiohttpc._sansio.headers import HTTPMessage as HTTPMessage
 from aiohttpc._sansio.headers import parse_headers as parse_headers
+from aiohttpc._sansio.serializer import strip_ipv6_zone
 from aiohttpc.errors import (
     BadStatusLine,
     CannotSendHeader,
@@ -36,6 +39,23 @@ from aiohttpc.status import responses
 
 from .connection import HTTPConnection, HTTPSConnection
 from .response import HTTPResponse
+
+# Module-level names of http.client that libraries read (the stdlib's limits: the
+# parser's own are these same values), and its header checks, by our grammar.
+_MAXLINE = MAX_LINE
+_MAXHEADERS = MAX_HEADERS
+_UNKNOWN = "UNKNOWN"
+
+
+def _is_legal_header_name(name: bytes) -> bool:
+    return bool(name) and bad_in_name(name) is None
+
+
+def _is_illegal_header_value(value: bytes) -> bool:
+    return bad_in_value(value) is not None
+
+
+_strip_ipv6_iface = strip_ipv6_zone
 
 globals().update(HTTPStatus.__members__)
 

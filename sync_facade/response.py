@@ -1,26 +1,45 @@
-"""The blocking ``HTTPResponse``: ``http.client``'s reading API over a core response.
+"""The blocking ``HTTPResponse``: ``http.client``'s reading API, fed by either driver.
 
-Body bytes cross from the loop in batches: what had arrived with the head comes with
-it, and each later read fetches what is there (or, for a large read of a long body,
-lets this thread read the rest off the socket itself). The reading rules are the
-core's ``BodyReader``; this module only feeds it.
+``HTTPResponse(sock, method=...)`` then ``begin()`` reads a response off a socket
+object in this thread, as the stdlib's does (``socket_driver``). A connection the
+façade opened itself gives it a core response instead (``FromLoop``): body bytes
+then cross from the loop in batches — what had arrived with the head comes with it,
+and each later read fetches what is there (or, for a large read of a long body, lets
+this thread read the rest off the socket itself). Either way the reading rules are
+the core's ``BodyReader``; this module only feeds it.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttpc
 from aiohttpc._sansio.buffer import BodyBuffer
+from aiohttpc._sansio.headers import MAX_LINE, Headers
+from aiohttpc._sansio.parser import split_status_line
 from aiohttpc._sansio.reader import LARGE_READ, NEED, BodyReader
+from aiohttpc.errors import IncompleteRead, LineTooLong, RemoteDisconnected, ResponseNotReady
 from aiohttpc.response import HandOff
 
 from . import loop_body
 from .bridge import bridge
 from .direct_read import DirectBody
+from .socket_driver import SocketBody
 
 _UNSET: Any = object()
+_UNKNOWN = "UNKNOWN"  # http.client's value of what begin() has not read yet
+
+
+class FromLoop(NamedTuple):
+    """What a bridged connection gives ``response_class`` in place of a socket: the
+    core's response, its body's loop side, and what had arrived with the head."""
+
+    core: aiohttpc.HTTPResponse
+    handoff: HandOff
+    chunks: list[bytes]
+    done: bool
+    error: BaseException | None
 
 
 class _LocalSource:
@@ -63,21 +82,47 @@ class _LocalSource:
 
 
 class HTTPResponse(io.BufferedIOBase):
-    """A response as ``http.client`` returns it; reads are served from bytes handed over."""
+    """A response as ``http.client`` returns it."""
 
-    fp: Any  # set after a 101 only: the switched connection's first bytes, then its socket
+    _core: aiohttpc.HTTPResponse | None
+    _source: Any  # _LocalSource (from the loop) or SocketBody (off a socket)
+    _reader: BodyReader  # None until begin() off a socket
+    # "UNKNOWN" until begin(), as the stdlib's
+    status: Any
+    code: Any
+    reason: Any
+    version: Any
+    chunked: Any
+    chunk_left: Any
+    will_close: Any
 
     def __init__(
-        self,
-        core: aiohttpc.HTTPResponse,
-        handoff: HandOff,
-        chunks: list[bytes],
-        done: bool,
-        error: Any,
+        self, sock: Any, debuglevel: int = 0, method: str | None = None, url: str | None = None
     ) -> None:
+        self._msg = _UNSET
+        self._headers = _UNSET
+        self._url = _UNSET
+        self._fp: Any = None
+        self._raw_taken = False  # ``fp`` was asked for: the caller may read raw bytes
+        if type(sock) is FromLoop:
+            self._from_loop(sock)
+            return
+        self._fp = sock.makefile("rb")
+        self._core = None
+        self._fields: Headers | None = None
+        self._source = SocketBody(self._fp, method)
+        self._reader = None  # type: ignore[assignment]
+        self.debuglevel = debuglevel
+        self._method = method
+        self.version = self.status = self.code = self.reason = _UNKNOWN
+        self.chunked = self.chunk_left = self.will_close = _UNKNOWN
+
+    def _from_loop(self, given: FromLoop) -> None:
+        core = given.core
         self._core = core
-        self._handoff = handoff  # the body's loop side (``loop_body``)
-        self._source = _LocalSource(core, chunks, done, error)
+        self._fields = core.header_list
+        self._handoff = given.handoff  # the body's loop side (``loop_body``)
+        self._source = _LocalSource(core, given.chunks, given.done, given.error)
         self._reader = BodyReader(
             self._source, core.content_length, core.chunked, core.method == "HEAD"
         )
@@ -85,12 +130,82 @@ class HTTPResponse(io.BufferedIOBase):
         self.reason = core.reason
         self.version = core.version
         self.chunked = core.chunked
+        self.chunk_left = None
         self.will_close = core.will_close
         self.debuglevel = core.debuglevel
         self._method = core.method
-        self._msg = _UNSET
-        self._headers = _UNSET
-        self._url = _UNSET
+
+    # -- reading the head off a socket -----------------------------------------------------
+
+    def _read_status(self) -> tuple[str, int, str]:
+        """One status line off ``fp``: (version, status, reason), as the stdlib's."""
+        line = str(self._fp.readline(MAX_LINE + 1), "iso-8859-1")
+        if len(line) > MAX_LINE:
+            raise LineTooLong("status line")
+        if self.debuglevel > 0:
+            print("reply:", repr(line))
+        if not line:
+            # The server closed the connection without a response.
+            raise RemoteDisconnected("Remote end closed connection without response")
+        return split_status_line(line)
+
+    def begin(self) -> None:
+        """Read the head off the socket (once; a second call does nothing)."""
+        if self._reader is not None:
+            return
+        source: SocketBody = self._source
+        own = type(self)._read_status is not HTTPResponse._read_status or self.debuglevel > 0
+        head = source.read_head(self._read_status if own else None)
+        self._fields = head.headers
+        self.status = self.code = head.status
+        self.reason = head.reason
+        self.version = head.version
+        self.chunked = head.chunked
+        self.chunk_left = None
+        self.will_close = head.will_close
+        if self.debuglevel > 0:
+            for name, value in head.headers.items():
+                print("header:", name + ":", value)
+        self._reader = BodyReader(source, head.length, head.chunked, self._method == "HEAD")
+        if head.length and not source.done:
+            source.take_buffered(head.length)
+
+    @property
+    def fp(self) -> Any:
+        """The buffered reader over the socket (None once the body was read or the
+        response closed); on a bridged connection, only after a 101."""
+        self._raw_taken = True
+        fp = self._fp
+        if fp is not None and fp.closed:
+            self._fp = fp = None
+        return fp
+
+    @fp.setter
+    def fp(self, value: Any) -> None:
+        self._fp = value
+        if isinstance(self._source, SocketBody):
+            self._source.fp = value
+
+    def _safe_read(self, amt: int) -> bytes:
+        """Exactly *amt* raw bytes off ``fp`` (for callers that read the framing
+        themselves, as urllib3 reads chunks); ``IncompleteRead`` if the socket ends."""
+        data = self._fp.read(amt)
+        if len(data) < amt:
+            raise IncompleteRead(data, amt - len(data))
+        return data  # type: ignore[no-any-return]
+
+    @property
+    def left_unread(self) -> bool:
+        """Closed over a caller's socket with its body not read to the end by us (and no
+        raw reading through ``fp``): the socket still holds the rest."""
+        source = self._source
+        return isinstance(source, SocketBody) and source.complete is False and not self._raw_taken
+
+    def _close_conn(self) -> None:
+        fp = self._fp
+        self._fp = None
+        if fp is not None:
+            fp.close()
 
     def __repr__(self) -> str:
         return f"<sync_facade.HTTPResponse [{self.status} {self.reason}]>"
@@ -99,7 +214,9 @@ class HTTPResponse(io.BufferedIOBase):
 
     @property
     def msg(self) -> Any:
-        return self._core.msg if self._msg is _UNSET else self._msg
+        if self._msg is _UNSET:
+            return None if self._fields is None else self._fields.message
+        return self._msg
 
     @msg.setter
     def msg(self, value: Any) -> None:
@@ -107,7 +224,9 @@ class HTTPResponse(io.BufferedIOBase):
 
     @property
     def headers(self) -> Any:
-        return self._core.msg if self._headers is _UNSET else self._headers
+        if self._headers is _UNSET:
+            return None if self._fields is None else self._fields.message
+        return self._headers
 
     @headers.setter
     def headers(self, value: Any) -> None:
@@ -125,14 +244,24 @@ class HTTPResponse(io.BufferedIOBase):
         self._url = value
 
     @property
-    def length(self) -> int | None:
-        return self._reader.length
+    def length(self) -> Any:
+        reader = self._reader
+        return _UNKNOWN if reader is None else reader.length
+
+    @length.setter
+    def length(self, value: int | None) -> None:
+        if self._reader is not None:
+            self._reader.length = value
 
     def getheader(self, name: str, default: Any = None) -> Any:
-        return self._core.getheader(name, default)
+        if self._fields is None:
+            raise ResponseNotReady()
+        return self._fields.getheader(name, default)
 
     def getheaders(self) -> list[tuple[str, str]]:
-        return self._core.getheaders()
+        if self._fields is None:
+            raise ResponseNotReady()
+        return self._fields.items()
 
     def info(self) -> Any:
         return self.headers
@@ -144,12 +273,17 @@ class HTTPResponse(io.BufferedIOBase):
         return self.status
 
     def fileno(self) -> int:
+        if self._core is None:
+            return self._fp.fileno()  # type: ignore[no-any-return]
         return self._core.fileno()
 
     # -- state ---------------------------------------------------------------------------
 
     def isclosed(self) -> bool:
-        return self._reader.closed
+        reader = self._reader
+        if reader is None:
+            return self._fp is None
+        return reader.closed
 
     def readable(self) -> bool:
         return True
@@ -158,11 +292,9 @@ class HTTPResponse(io.BufferedIOBase):
         try:
             super().close()
         finally:
-            self._reader.close()
-            fp = getattr(self, "fp", None)  # only after a 101 (``upgrade``)
-            if fp is not None:
-                self.fp = None
-                fp.close()  # the socket stays open, as the stdlib's
+            if self._reader is not None:
+                self._reader.close()
+            self._close_conn()  # the socket stays open, as the stdlib's
 
     def close_local(self) -> None:
         """The core closed this response (its connection was closed): drop the rest."""
@@ -181,9 +313,17 @@ class HTTPResponse(io.BufferedIOBase):
 
         A large read of a long Content-Length body instead takes the rest of the body
         over: from then on this thread reads it off the socket, with no hop until its end.
+        Off a caller's socket: one read of it.
         """
         src = self._source
         need = -1 if want < 0 else max(1, want - src.buffer.size)
+        if self._core is None:
+            try:
+                src.receive(need)
+            except BaseException as exc:
+                self._reader.abort(exc)
+                raise
+            return
         if src.direct is not None:
             self._read_direct(src.direct, need)
             return
@@ -279,7 +419,7 @@ class HTTPResponse(io.BufferedIOBase):
         try:
             n = len(view)
             # A large read of a long Content-Length body goes straight into b.
-            filled = self._readinto_direct(view) if n >= LARGE_READ else 0
+            filled = self._readinto_direct(view) if n >= LARGE_READ and self._core else 0
             if filled < n:
                 reader = self._reader
                 while (count := reader.try_fill(view, filled)) is NEED:

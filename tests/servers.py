@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import select
 import socket
 import ssl
@@ -160,7 +161,8 @@ class ScriptedServer:
     """A loopback TCP server; each connection runs ``handler(conn)`` in its own thread.
 
     *handler* may also be a function of the connection's index returning a handler
-    (see ``per_connection``). ``conns`` lists every connection in accept order.
+    (see ``per_connection``). ``conns`` lists every connection in accept order. With
+    *uds* (a path) it listens on that Unix domain socket instead (``port`` is 0).
     """
 
     def __init__(
@@ -170,17 +172,23 @@ class ScriptedServer:
         host: str = "127.0.0.1",
         ssl_context: ssl.SSLContext | None = None,
         by_index: bool = False,
+        uds: str | None = None,
     ) -> None:
         self._handler = handler
         self._by_index = by_index
         self.host = host
         self.ssl_context = ssl_context
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._listener = socket.socket(family, socket.SOCK_STREAM)
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind((host, 0))
+        self.uds = uds
+        if uds is not None:
+            self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._listener.bind(uds)
+        else:
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            self._listener = socket.socket(family, socket.SOCK_STREAM)
+            self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self._listener.bind((host, 0))
         self._listener.listen(128)
-        self.port: int = self._listener.getsockname()[1]
+        self.port: int = 0 if uds is not None else self._listener.getsockname()[1]
         self.conns: list[Conn] = []
         self.errors: list[BaseException] = []
         self._threads: list[threading.Thread] = []
@@ -202,6 +210,9 @@ class ScriptedServer:
         self._stop.set()
         self._acceptor.join(TIMEOUT)
         self._listener.close()
+        if self.uds is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self.uds)
         for t in self._threads:
             t.join(0.05)
         for c in self.conns:

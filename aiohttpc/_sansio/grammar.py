@@ -20,6 +20,7 @@ header_items = re.compile("^([^\x00-\x20:\x7f]+):[ \t]*([^\r\n\x00]*)\r\n", re.M
 
 # What a caller may not put on the wire: the first offending character, or None.
 bad_in_method = bad_in_url = re.compile("[\x00-\x20\x7f]").search
+bad_in_encoded = re.compile(rb"[\x00-\x20\x7f]").search  # a request line's part, encoded
 bad_in_name = re.compile(rb"[\x00-\x20:\x7f]").search
 bad_in_value = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]").search
 

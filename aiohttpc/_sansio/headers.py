@@ -26,6 +26,24 @@ def build_message(raw: bytes) -> HTTPMessage:
     return email.parser.Parser(_class=HTTPMessage).parsestr(text)  # type: ignore[return-value]
 
 
+def message_of(items: list[tuple[str, str]]) -> HTTPMessage | None:
+    """The ``HTTPMessage`` that ``email.parser`` builds for a regular block with these
+    items, built from them (no second parse). None when the email parser would do
+    more: stop at a name that is not ASCII, or parse the (empty) payload of a
+    multipart or message content type, noting defects."""
+    msg = HTTPMessage()
+    for name, value in items:
+        if not name.isascii():
+            return None
+        if len(name) == 12 and name.lower() == "content-type":
+            kind = value.lstrip(" \t").lower()
+            if kind.startswith(("multipart/", "message/")):
+                return None
+        msg.set_raw(name, value)
+    msg.set_payload("")
+    return msg
+
+
 def split_regular(raw: bytes) -> list[tuple[str, str]] | None:
     """Split a header block of CRLF-terminated lines; None if it is not regular."""
     if not raw:
@@ -87,13 +105,22 @@ class Headers:
     @property
     def message(self) -> HTTPMessage:
         if self._message is None:
-            self._message = build_message(self._raw)
+            # Without a message yet, the items are those of a regular block.
+            self._message = message_of(self._items) or build_message(self._raw)
         return self._message
 
     def get_all(self, name: str, failobj: Any = None) -> Any:
         """Every value of *name* (a list), or *failobj* when there is none."""
         found = self.index.get(name.lower())
         return list(found) if found else failobj
+
+    def getheader(self, name: str, default: Any = None) -> Any:
+        """``HTTPResponse.getheader``'s answer: the values of *name* joined by ", ", or
+        *default* (itself joined when it is a list of strings, as the stdlib does)."""
+        found = self.get_all(name) or default
+        if isinstance(found, str) or not hasattr(found, "__iter__"):
+            return found
+        return ", ".join(found)
 
     def get(self, name: str, failobj: Any = None) -> Any:
         """The first value of *name*, or *failobj*."""

@@ -38,6 +38,12 @@ class ResponseStream:
         return f"<ResponseStream {self.method} {status} buffered={size} done={self.done}>"
 
 
+# ``Incoming.current`` before the first request: nothing to read. Shared: no reader
+# ever holds it (a reader's stream is one ``expect`` made), so nothing changes it.
+_BEFORE = ResponseStream(None)
+_BEFORE.done = True
+
+
 class Incoming:
     """The parser, the stream being read, those expected after it, and the reuse rule."""
 
@@ -45,8 +51,7 @@ class Incoming:
 
     def __init__(self) -> None:
         self.parser = ResponseParser(self)
-        self.current = ResponseStream(None)  # the response being read, or the last one
-        self.current.done = True  # before the first request: nothing to read
+        self.current = _BEFORE  # the response being read, or the last one
         # Responses to requests written while an earlier one is still being read: at most
         # one or two (http.client's states), so a list; an empty deque is 0.7 KiB.
         self._pending: list[ResponseStream] = []

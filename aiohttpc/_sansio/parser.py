@@ -44,6 +44,32 @@ UPGRADED = 10  # after a 101: the bytes are another protocol's, kept for its tak
 
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 
+# ``ResponseParser.next_read``: what a blocking reader may read next.
+LINE = -1  # one line (at most ``MAX_LINE`` bytes and its newline)
+ANY = -2  # any amount: the body runs until the connection closes
+
+
+def split_status_line(line: str) -> tuple[str, int, str]:
+    """The stdlib's reading of a status line: (version, status, reason with its line
+    end); ``BadStatusLine`` for anything else."""
+    parts = line.split(None, 2)
+    if len(parts) == 3:
+        version, status_s, reason = parts
+    elif len(parts) == 2:
+        version, status_s = parts
+        reason = ""
+    else:
+        version = ""
+    if not version.startswith("HTTP/"):
+        raise BadStatusLine(line)
+    try:
+        status = int(status_s)
+    except ValueError:
+        raise BadStatusLine(line) from None
+    if status < 100 or status > 999:
+        raise BadStatusLine(line)
+    return version, status, reason
+
 
 class ParserSink(Protocol):
     def on_informational(self, status: int) -> None: ...
@@ -152,6 +178,23 @@ class ResponseParser:
     def body_left(self) -> int | None:
         """Bytes of a Content-Length body still to come, when nothing else is pending."""
         return self._left if self._state == BODY_LENGTH and not self._rest else None
+
+    @property
+    def next_read(self) -> int:
+        """How much a blocking reader may read next without passing the end of this
+        response: a count of bytes, ``LINE``, ``ANY`` (until the connection closes), or
+        0 (nothing more belongs to it). Reading no more than that leaves the bytes of
+        whatever follows (the next response, a switched protocol) in the socket."""
+        state = self._state
+        if state in (BODY_LENGTH, CHUNK_DATA):
+            return self._left
+        if state == BODY_CLOSE:
+            return ANY
+        if state in (IDLE, FAILED, UPGRADED):
+            return 0
+        if state == CHUNK_CRLF:
+            return 2 - len(self._rest)
+        return LINE
 
     def skip_body(self, n: int) -> None:
         """*n* bytes of a Content-Length body were received without ``feed``."""
@@ -326,23 +369,7 @@ class ResponseParser:
             self._status_line = ("HTTP/1.1", int(code), line[13:])
             self._state = HEADERS
             return
-        parts = line.split(None, 2)
-        if len(parts) == 3:
-            version, status_s, reason = parts
-        elif len(parts) == 2:
-            version, status_s = parts
-            reason = ""
-        else:
-            version = ""
-        if not version.startswith("HTTP/"):
-            raise BadStatusLine(line)
-        try:
-            status = int(status_s)
-        except ValueError:
-            raise BadStatusLine(line) from None
-        if status < 100 or status > 999:
-            raise BadStatusLine(line)
-        self._status_line = (version, status, reason)
+        self._status_line = split_status_line(line)
         self._state = HEADERS
 
     def _header_line(self, line: bytes) -> None:

@@ -10,7 +10,7 @@ its own; writing is the driver's job.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from ..errors import CannotSendHeader, CannotSendRequest, HTTPException
@@ -69,10 +69,10 @@ class RequestHeadBuilder:
         self.state = after
 
     def reset(self) -> None:
-        """Back to Idle, the lines built so far dropped (the connection closed, or the
-        response's head arrived)."""
+        """Back to Idle, the lines built so far dropped (the connection closed, or a
+        request could not be built)."""
         self.state = CS_IDLE
-        self.lines = []
+        self.lines.clear()  # the same list: a caller may have given its own (``_buffer``)
 
     def head_arrived(self) -> None:
         """The response's head arrived: the next request may start (while its body is
@@ -93,19 +93,23 @@ class RequestHeadBuilder:
         skip_accept_encoding: bool = False,
         *,
         target: Target,
+        encode: Callable[[str], bytes] | None = None,
     ) -> None:
-        """Start a request: the request line, and Host and Accept-Encoding unless skipped."""
+        """Start a request: the request line (encoded by *encode* if given), and Host
+        and Accept-Encoding unless skipped."""
         self._transition("putrequest")
         host, port, default_port, vsn, vsn_str = target
         try:
-            line = serializer.request_line(method, url, vsn_str)
+            line = serializer.request_line(method, url, vsn_str, encode)
         except BaseException:
             self.state = CS_IDLE
             raise
         self.method = method
         self.url = url = url or "/"
         self.expect_continue = False
-        self.lines = [line]
+        lines = self.lines
+        lines.clear()
+        lines.append(line)
         self.chunk_ok = vsn == 11
         if self.chunk_ok:
             if not skip_host:
@@ -133,6 +137,11 @@ class RequestHeadBuilder:
         if line[:7].lower() == b"expect:" and b"100-continue" in line.lower():
             self.expect_continue = True
         self.lines.append(line)
+
+    def end_headers(self) -> None:
+        """``endheaders``' state change alone, for a driver that writes the lines itself
+        (``http.client``'s ``_send_output``): ``CannotSendHeader`` out of turn."""
+        self._transition("endheaders")
 
     def prepare_end(self, message_body: Any = None, *, encode_chunked: bool = False) -> Outgoing:
         """The synchronous half of ``endheaders``: validate, change state, build the head."""
@@ -172,19 +181,9 @@ class RequestHeadBuilder:
             target=target,
         )
         try:
-            if "content-length" in names:
-                encode_chunked = False
-            elif "transfer-encoding" not in names:
-                encode_chunked = False
-                length = bodies.content_length(body, method)
-                if length is None:
-                    if body is not None:
-                        if debuglevel > 0:
-                            print(f"Unable to determine size of {body!r}")
-                        encode_chunked = True
-                        self.lines.append(b"Transfer-Encoding: chunked")
-                else:
-                    self.lines.append(b"Content-Length: %d" % length)
+            framing, encode_chunked = framing_field(method, body, names, encode_chunked, debuglevel)
+            if framing is not None:
+                self.lines.append(framing)
             if headers:  # no view and iterator for the usual empty mapping
                 for name, value in headers.items():
                     self.putheader(name, value)
@@ -194,3 +193,31 @@ class RequestHeadBuilder:
             self.reset()
             raise
         return self._end(body, kind, encode_chunked)
+
+
+def framing_field(
+    method: str, body: Any, names: frozenset[str], encode_chunked: bool, debuglevel: int = 0
+) -> tuple[bytes | None, bool]:
+    """The framing header line ``http.client``'s ``request()`` adds for *body* (None
+    when the caller's headers, lower-cased *names*, have one), and whether the body
+    is then sent chunked."""
+    if "content-length" in names:
+        return None, False
+    if "transfer-encoding" in names:
+        return None, encode_chunked
+    length = bodies.content_length(body, method)
+    if length is not None:
+        return b"Content-Length: %d" % length, False
+    if body is None:
+        return None, False
+    if debuglevel > 0:
+        print(f"Unable to determine size of {body!r}")
+    return b"Transfer-Encoding: chunked", True
+
+
+def connect_head(host: str, port: int, headers: Mapping[str, str]) -> bytes:
+    """The ``CONNECT`` request that opens a tunnel to *host*:*port*, as ``http.client``
+    sends it (HTTP/1.0, the caller's headers validated)."""
+    lines = [b"CONNECT %s:%d HTTP/1.0" % (host.encode("ascii"), port)]
+    lines += [serializer.header_line(k, v) for k, v in headers.items()]
+    return serializer.join_head(lines)

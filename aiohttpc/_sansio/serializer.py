@@ -8,11 +8,11 @@ header name or header value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from ..errors import InvalidURL
-from .grammar import bad_in_method, bad_in_name, bad_in_url, bad_in_value
+from .grammar import bad_in_encoded, bad_in_method, bad_in_name, bad_in_url, bad_in_value
 
 
 def validate_method(method: str) -> None:
@@ -86,16 +86,30 @@ def header_line(name: str | bytes, *values: str | bytes | int) -> bytes:
     return encode_header_name(name) + b": " + b"\r\n\t".join(map(encode_header_value, values))
 
 
-def request_line(method: str, url: str, version: str = "HTTP/1.1") -> bytes:
-    """Validate and encode the request line (without CRLF)."""
+def request_line(
+    method: str,
+    url: str,
+    version: str = "HTTP/1.1",
+    encode: Callable[[str], bytes] | None = None,
+) -> bytes:
+    """Validate and encode the request line (without CRLF): as ASCII, or with the
+    caller's *encode* (``http.client``'s ``_encode_request``), whose bytes may then
+    hold no control character either."""
     url = url or "/"
     if bad_in_method(method) or bad_in_url(url):
         validate_method(method)  # raises with the stdlib's message
         validate_url(url)
-    return f"{method} {url} {version}".encode("ascii")
+    text = f"{method} {url} {version}"
+    if encode is None:
+        return text.encode("ascii")
+    line = encode(text)
+    if bad_in_encoded(line.replace(b" ", b"", 2)):
+        raise InvalidURL(f"request line can't contain control characters: {line!r}")
+    return line
 
 
-def _strip_ipv6_zone(host: bytes) -> bytes:
+def strip_ipv6_zone(host: bytes) -> bytes:
+    """An IPv6 host without its zone (`[fe80::1%eth0]` -> `[fe80::1]`), as Host sends it."""
     host, percent, _ = host.partition(b"%")
     if percent:
         host += b"]"
@@ -114,10 +128,10 @@ def host_value(url: str, host: str, port: int, default_port: int) -> bytes:
     if url.startswith("http"):
         netloc = urlsplit(url).netloc
         if netloc:
-            return _strip_ipv6_zone(_idna(netloc))
+            return strip_ipv6_zone(_idna(netloc))
     enc = _idna(host)
     if ":" in host:
-        enc = _strip_ipv6_zone(b"[" + enc + b"]")
+        enc = strip_ipv6_zone(b"[" + enc + b"]")
     if port == default_port:
         return enc
     return enc + b":" + str(port).encode("ascii")
