@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ._aio.protocol import HTTPProtocol
 from ._aio.receive_into import receive_into
+from ._sansio.framing import ResponseHead
 from ._sansio.headers import Headers
 from ._sansio.incoming import ResponseStream
 from ._sansio.reader import LARGE_READ, NEED, BodyReader
@@ -114,6 +115,11 @@ class HTTPResponse:
         return f"<aiohttpc.HTTPResponse [{self.status} {self.reason}] {state}>"
 
     # -- the head ------------------------------------------------------------------------
+
+    @property
+    def head(self) -> ResponseHead:
+        """The parsed head: status line, fields, framing."""
+        return self._head
 
     @property
     def header_list(self) -> Headers:

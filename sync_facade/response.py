@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import aiohttpc
 from aiohttpc._sansio.buffer import BodyBuffer
+from aiohttpc._sansio.framing import ResponseHead
 from aiohttpc._sansio.headers import MAX_LINE, Headers
 from aiohttpc._sansio.parser import split_status_line
 from aiohttpc._sansio.reader import LARGE_READ, NEED, BodyReader
@@ -120,20 +121,22 @@ class HTTPResponse(io.BufferedIOBase):
     def _from_loop(self, given: FromLoop) -> None:
         core = given.core
         self._core = core
-        self._fields = core.header_list
         self._handoff = given.handoff  # the body's loop side (``loop_body``)
         self._source = _LocalSource(core, given.chunks, given.done, given.error)
-        self._reader = BodyReader(
-            self._source, core.content_length, core.chunked, core.method == "HEAD"
-        )
-        self.status = self.code = core.status
-        self.reason = core.reason
-        self.version = core.version
-        self.chunked = core.chunked
-        self.chunk_left = None
-        self.will_close = core.will_close
         self.debuglevel = core.debuglevel
         self._method = core.method
+        self._take_head(core.head)
+
+    def _take_head(self, head: ResponseHead) -> None:
+        """The head's state, as the stdlib's attributes; the body's reader."""
+        self._fields = head.headers
+        self.status = self.code = head.status
+        self.reason = head.reason
+        self.version = head.version
+        self.chunked = head.chunked
+        self.chunk_left = None
+        self.will_close = head.will_close
+        self._reader = BodyReader(self._source, head.length, head.chunked, self._method == "HEAD")
 
     # -- reading the head off a socket -----------------------------------------------------
 
@@ -156,17 +159,10 @@ class HTTPResponse(io.BufferedIOBase):
         source: SocketBody = self._source
         own = type(self)._read_status is not HTTPResponse._read_status or self.debuglevel > 0
         head = source.read_head(self._read_status if own else None)
-        self._fields = head.headers
-        self.status = self.code = head.status
-        self.reason = head.reason
-        self.version = head.version
-        self.chunked = head.chunked
-        self.chunk_left = None
-        self.will_close = head.will_close
         if self.debuglevel > 0:
             for name, value in head.headers.items():
                 print("header:", name + ":", value)
-        self._reader = BodyReader(source, head.length, head.chunked, self._method == "HEAD")
+        self._take_head(head)
         if head.length and not source.done:
             source.take_buffered(head.length)
 
