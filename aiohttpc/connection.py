@@ -421,7 +421,7 @@ class HTTPConnection:
         while the caller's thread starts expecting the next one.
         """
         p = self._protocol
-        if p is None or not p.usable or not p.idle or not self._small(out):
+        if p is None or not p.usable or not p.rx.idle or not self._small(out):
             return None
         return self._announce(p, out)
 

@@ -123,6 +123,7 @@ class HTTPConnection:
     _http_vsn_str = "HTTP/1.1"
     response_class: Any = HTTPResponse
     default_port = HTTP_PORT
+    _steps: frozenset[str]  # the request steps this class overrides (``overridden``)
     auto_open = 1
     debuglevel = 0
 
@@ -222,10 +223,14 @@ class HTTPConnection:
         host, port = (th, self._tunnel_port) if th else (self.host, self.port)
         return (host, port, self.default_port, self._http_vsn, self._http_vsn_str)  # type: ignore[return-value]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._steps = overridden(cls)
+
     def _stepped(self) -> bool:
         """Whether requests go step by step (a socket of the caller's, or a subclass
         that overrides a step) rather than in one go through the bridge."""
-        return self._given is not None or bool(overridden(type(self)))
+        return self._given is not None or bool(self._steps)
 
     @property
     def sock(self) -> Any:
@@ -350,7 +355,7 @@ class HTTPConnection:
         self, method: str, url: str, skip_host: bool = False, skip_accept_encoding: bool = False
     ) -> None:
         self._drop_closed_response()
-        steps = overridden(type(self))
+        steps = self._steps
         if steps:  # a subclass's own checks first, as the stdlib calls them
             if "_validate_method" in steps:
                 self._validate_method(method)
@@ -380,16 +385,18 @@ class HTTPConnection:
         *,
         encode_chunked: bool = False,
     ) -> None:
-        if self._stepped():
+        if self._given is not None or self._steps:  # _stepped(), inlined
             self._send_request(method, url, body, headers, encode_chunked)
             return
-        self._drop_closed_response()
+        # Bridged: no response of ours to drop (the core keeps it), _target() inlined
+        th = self._tunnel_host
+        host, port = (th, self._tunnel_port) if th else (self.host, self.port)
         out = self._rq.prepare_request(
             method,
             url,
             body,
             headers,
-            target=self._target(),
+            target=(host, port, self.default_port, self._http_vsn, self._http_vsn_str),  # type: ignore[arg-type]
             encode_chunked=encode_chunked,
             debuglevel=self.debuglevel,
         )
@@ -429,7 +436,7 @@ class HTTPConnection:
             send_body(self.send, message_body, chunked, self.blocksize)
 
     def _ensure_connected(self) -> None:
-        if self.sock is None or (self._given is None and not self._core.connected):
+        if self._given is None and self._taken is None and not self._core.connected:
             if not self.auto_open:
                 raise NotConnected()
             self.connect()
@@ -500,7 +507,7 @@ class HTTPConnection:
             taken = await take_over(core_resp, resolve_timeout(self._core.timeout))
         handoff = core_resp.hand_off()
         _, core_reader, _, _ = handoff
-        return FromLoop(core_resp, handoff, *core_reader.hand_over()), taken
+        return FromLoop((core_resp, handoff, *core_reader.hand_over())), taken
 
     def getresponse(self) -> HTTPResponse:
         """The response to the request sent (``ResponseNotReady`` if none can be read).
@@ -514,7 +521,7 @@ class HTTPConnection:
         core = self._core
         given, taken = bridge.run(self._getresponse(), on_interrupt=core.close_nowait)
         response = self.response_class(given)
-        given.core.handed_to = response
+        given[0].handed_to = response
         if taken is not None:
             self._taken, tail = taken
             response.fp = reader_after(self._taken, tail)
@@ -545,6 +552,9 @@ class HTTPConnection:
         except BaseException:
             response.close()
             raise
+
+
+HTTPConnection._steps = frozenset()
 
 
 class HTTPSConnection(HTTPConnection):

@@ -12,7 +12,7 @@ the core's ``BodyReader``; this module only feeds it.
 from __future__ import annotations
 
 import io
-from typing import Any, NamedTuple
+from typing import Any
 
 import aiohttpc
 from aiohttpc._sansio.buffer import BodyBuffer
@@ -32,15 +32,12 @@ _UNSET: Any = object()
 _UNKNOWN = "UNKNOWN"  # http.client's value of what begin() has not read yet
 
 
-class FromLoop(NamedTuple):
-    """What a bridged connection gives ``response_class`` in place of a socket: the
-    core's response, its body's loop side, and what had arrived with the head."""
+class FromLoop(tuple):  # type: ignore[type-arg]
+    """What a bridged connection gives ``response_class`` in place of a socket: (the
+    core's response, its body's loop side, the chunks that had arrived with the head,
+    whether the body is done, its error). A tuple: one per response, made in C."""
 
-    core: aiohttpc.HTTPResponse
-    handoff: HandOff
-    chunks: list[bytes]
-    done: bool
-    error: BaseException | None
+    __slots__ = ()
 
 
 class _LocalSource:
@@ -105,8 +102,14 @@ class HTTPResponse(io.BufferedIOBase):
         self._url = _UNSET
         self._fp: Any = None
         self._raw_taken = False  # ``fp`` was asked for: the caller may read raw bytes
-        if type(sock) is FromLoop:
-            self._from_loop(sock)
+        if type(sock) is FromLoop:  # _from_loop's work here: one call less per response
+            core, handoff, chunks, done, error = sock
+            self._core = core
+            self._handoff: HandOff = handoff  # the body's loop side (``loop_body``)
+            self._source = _LocalSource(core, chunks, done, error)
+            self.debuglevel = core.debuglevel
+            self._method = core.method
+            self._take_head(core.head)
             return
         self._fp = sock.makefile("rb")
         self._core = None
@@ -117,15 +120,6 @@ class HTTPResponse(io.BufferedIOBase):
         self._method = method
         self.version = self.status = self.code = self.reason = _UNKNOWN
         self.chunked = self.chunk_left = self.will_close = _UNKNOWN
-
-    def _from_loop(self, given: FromLoop) -> None:
-        core = given.core
-        self._core = core
-        self._handoff = given.handoff  # the body's loop side (``loop_body``)
-        self._source = _LocalSource(core, given.chunks, given.done, given.error)
-        self.debuglevel = core.debuglevel
-        self._method = core.method
-        self._take_head(core.head)
 
     def _take_head(self, head: ResponseHead) -> None:
         """The head's state, as the stdlib's attributes; the body's reader."""
@@ -290,7 +284,8 @@ class HTTPResponse(io.BufferedIOBase):
         finally:
             if self._reader is not None:
                 self._reader.close()
-            self._close_conn()  # the socket stays open, as the stdlib's
+            if self._fp is not None:
+                self._close_conn()  # the socket stays open, as the stdlib's
 
     def close_local(self) -> None:
         """The core closed this response (its connection was closed): drop the rest."""

@@ -150,11 +150,6 @@ class HTTPProtocol(asyncio.Protocol):
         return self.rx.open and t is not None and not self.lost and not t.is_closing()
 
     @property
-    def idle(self) -> bool:
-        """No response is being read or expected."""
-        return self.rx.idle
-
-    @property
     def current(self) -> ResponseStream:
         """The stream of the response being read (or the last one read)."""
         return self.rx.current
