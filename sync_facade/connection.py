@@ -101,7 +101,6 @@ _STEPS = (
     "_validate_host",
     "_validate_method",
     "_encode_request",
-    "_output",
 )
 _OVERRIDDEN: dict[type, frozenset[str]] = {}
 
@@ -194,7 +193,8 @@ class HTTPConnection:
         return request.encode("ascii")
 
     def _output(self, s: bytes) -> None:
-        """Add a line to the request being built."""
+        """Add a line to the request being built (for callers; the façade's own steps
+        add theirs to the same list directly, so an override is not called)."""
         self._rq.lines.append(s)
 
     @property
