@@ -99,6 +99,9 @@ class HTTPConnection:
     _http_vsn_str = "HTTP/1.1"
     auto_open = 1
     debuglevel = 0
+    # (longest line, most header lines) a response head may have, for connections made
+    # from now on; None: http.client's 65536 and 100
+    limits: tuple[int, int] | None = None
     blocking_iterables = False  # True: sync iterables are advanced in the default executor
 
     def __init__(
@@ -190,7 +193,7 @@ class HTTPConnection:
                 host = "::" if ":" in self.host else "0.0.0.0"
             kwargs["local_addr"] = (host, port)
         connecting = loop.create_connection(
-            lambda: HTTPProtocol(loop), self.host, self.port, **kwargs
+            lambda: HTTPProtocol(loop, limits=self.limits), self.host, self.port, **kwargs
         )
         if timeout is None:
             _transport, protocol = await connecting  # no Task needed: nothing to cancel
@@ -212,7 +215,9 @@ class HTTPConnection:
         """
         self._drop_protocol()
         loop = asyncio.get_running_loop()
-        task = loop.create_task(loop.create_connection(lambda: HTTPProtocol(loop), sock=sock))
+        task = loop.create_task(
+            loop.create_connection(lambda: HTTPProtocol(loop, limits=self.limits), sock=sock)
+        )
         _transport, protocol = await bounded(task, resolve_timeout(self.timeout))
         self._protocol = protocol
 

@@ -44,7 +44,7 @@ from aiohttpc.status import HTTP_PORT, HTTPS_PORT
 
 from .bridge import bridge
 from .direct_write import write_small
-from .response import FromLoop, HTTPResponse
+from .response import FromLoop, HTTPResponse, limits
 from .socket_driver import body_pieces, send_body
 from .upgrade import reader_after, take_over
 
@@ -297,6 +297,7 @@ class HTTPConnection:
         core.blocksize = self.blocksize
         core.default_port = self.default_port  # a subclass's own (urllib3's HTTPS: 443)
         core._http_vsn, core._http_vsn_str = self._http_vsn, self._http_vsn_str
+        core.limits = limits()
         bridge.run(core.connect(), on_interrupt=core.close_nowait)
 
     def _tunnel(self) -> None:

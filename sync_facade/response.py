@@ -12,12 +12,13 @@ the core's ``BodyReader``; this module only feeds it.
 from __future__ import annotations
 
 import io
+import sys
 from typing import Any
 
 import aiohttpc
 from aiohttpc._sansio.buffer import BodyBuffer
 from aiohttpc._sansio.framing import ResponseHead
-from aiohttpc._sansio.headers import MAX_LINE, Headers
+from aiohttpc._sansio.headers import Headers
 from aiohttpc._sansio.parser import split_status_line
 from aiohttpc._sansio.reader import LARGE_READ, NEED, BodyReader
 from aiohttpc.errors import IncompleteRead, LineTooLong, RemoteDisconnected, ResponseNotReady
@@ -30,6 +31,13 @@ from .socket_driver import SocketBody
 
 _UNSET: Any = object()
 _UNKNOWN = "UNKNOWN"  # http.client's value of what begin() has not read yet
+
+
+def limits() -> tuple[int, int]:
+    """(``_MAXLINE``, ``_MAXHEADERS``) as the ``sync_facade`` module has them now: its
+    users may change them, as they change ``http.client``'s."""
+    module = sys.modules[__package__]
+    return module._MAXLINE, module._MAXHEADERS
 
 
 class FromLoop(tuple):  # type: ignore[type-arg]
@@ -114,7 +122,7 @@ class HTTPResponse(io.BufferedIOBase):
         self._fp = sock.makefile("rb")
         self._core = None
         self._fields: Headers | None = None
-        self._source = SocketBody(self._fp, method)
+        self._source = SocketBody(self._fp, method, *limits())
         self._reader = None  # type: ignore[assignment]
         self.debuglevel = debuglevel
         self._method = method
@@ -136,8 +144,9 @@ class HTTPResponse(io.BufferedIOBase):
 
     def _read_status(self) -> tuple[str, int, str]:
         """One status line off ``fp``: (version, status, reason), as the stdlib's."""
-        line = str(self._fp.readline(MAX_LINE + 1), "iso-8859-1")
-        if len(line) > MAX_LINE:
+        max_line = self._source.max_line
+        line = str(self._fp.readline(max_line + 1), "iso-8859-1")
+        if len(line) > max_line:
             raise LineTooLong("status line")
         if self.debuglevel > 0:
             print("reply:", repr(line))

@@ -18,7 +18,7 @@ from typing import Any
 from aiohttpc._sansio import body as bodies
 from aiohttpc._sansio import serializer
 from aiohttpc._sansio.framing import ResponseHead
-from aiohttpc._sansio.headers import MAX_LINE
+from aiohttpc._sansio.headers import MAX_HEADERS, MAX_LINE
 from aiohttpc._sansio.incoming import Incoming
 from aiohttpc._sansio.parser import ANY, LINE, STATUS
 from aiohttpc.errors import HTTPException
@@ -30,11 +30,14 @@ class SocketBody:
     """A response read off *fp* (the socket's buffered reader) in this thread: the
     ``BodySource`` its ``BodyReader`` reads from."""
 
-    __slots__ = ("buffer", "buffered", "complete", "fp", "rx", "stream")
+    __slots__ = ("buffer", "buffered", "complete", "fp", "max_line", "rx", "stream")
 
-    def __init__(self, fp: Any, method: str | None) -> None:
+    def __init__(
+        self, fp: Any, method: str | None, max_line: int = MAX_LINE, max_headers: int = MAX_HEADERS
+    ) -> None:
         self.fp = fp
-        self.rx = Incoming()
+        self.max_line = max_line
+        self.rx = Incoming(max_line, max_headers)
         self.stream = self.rx.expect(method)
         self.buffer = self.stream.buffer
         self.complete: bool | None = None  # how the reader finished, once it has
@@ -69,7 +72,7 @@ class SocketBody:
         peek = getattr(self.fp, "peek", None) if read_status is None else None
         while stream.head is None:
             if peek is not None and parser.state == STATUS:
-                buffered = peek(MAX_LINE)
+                buffered = peek(self.max_line)
                 end = buffered.find(b"\r\n\r\n")
                 if end >= 0:
                     parser.feed(self.fp.read(end + 4))
@@ -83,7 +86,7 @@ class SocketBody:
                     line += "\r\n"
                 parser.feed(line.encode("iso-8859-1"))
             else:
-                data = self.fp.readline(MAX_LINE + 1)
+                data = self.fp.readline(self.max_line + 1)
                 if data:
                     parser.feed(data)
                 else:
@@ -104,7 +107,7 @@ class SocketBody:
         n = parser.next_read
         fp = self.fp
         if n == LINE:
-            data = fp.readline(MAX_LINE + 1)
+            data = fp.readline(self.max_line + 1)
         elif n == ANY:
             data = fp.read() if need < 0 else fp.read1(max(need, BLOCK))
         elif n <= 0:

@@ -94,10 +94,14 @@ class HTTPProtocol(asyncio.Protocol):
         loop: asyncio.AbstractEventLoop,
         high_water: int = HIGH_WATER,
         low_water: int = LOW_WATER,
+        limits: tuple[int, int] | None = None,
     ) -> None:
         self.loop = loop
         self.transport: asyncio.Transport | None = None
-        self.rx = Incoming()  # the rules of what arrives; this class only moves bytes
+        # (longest line, most header lines) of a response head, if not the defaults
+        self.rx = (
+            Incoming(*limits) if limits else Incoming()
+        )  # the rules of what arrives; this class only moves bytes
         self.parser = self.rx.parser  # fed directly: one call less per piece received
         self.lost = False
         self._waiter: asyncio.Future[None] | None = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from . import heap
 from .buffer import BodyBuffer
 from .framing import ResponseHead
-from .headers import Headers
+from .headers import MAX_HEADERS, MAX_LINE, Headers
 from .parser import ResponseParser
 
 
@@ -49,8 +49,8 @@ class Incoming:
 
     __slots__ = ("_pending", "current", "error", "open", "parser", "retired", "stray", "upgraded")
 
-    def __init__(self) -> None:
-        self.parser = ResponseParser(self)
+    def __init__(self, max_line: int = MAX_LINE, max_headers: int = MAX_HEADERS) -> None:
+        self.parser = ResponseParser(self, max_line, max_headers)
         self.current = _BEFORE  # the response being read, or the last one
         # Responses to requests written while an earlier one is still being read: at most
         # one or two (http.client's states), so a list; an empty deque is 0.7 KiB.

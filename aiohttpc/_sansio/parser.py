@@ -113,6 +113,8 @@ class ResponseParser:
         "_informational",
         "_irregular",
         "_left",
+        "_max_headers",
+        "_max_line",
         "_method",
         "_rest",
         "_sink",
@@ -126,8 +128,13 @@ class ResponseParser:
     _hitems: list[tuple[str, str]]
     _trailer_lines: list[bytes]
 
-    def __init__(self, sink: ParserSink) -> None:
+    def __init__(
+        self, sink: ParserSink, max_line: int = MAX_LINE, max_headers: int = MAX_HEADERS
+    ) -> None:
         self._sink = sink
+        # http.client's _MAXLINE and _MAXHEADERS, which its users may change
+        self._max_line = max_line
+        self._max_headers = max_headers
         self._state = IDLE
         self._rest = bytearray()
         self._method: str | None = None
@@ -327,13 +334,13 @@ class ResponseParser:
                 nl = buf.find(b"\n", pos)
                 if nl < 0:
                     if not at_eof:
-                        if end - pos > MAX_LINE:
+                        if end - pos > self._max_line:
                             self._line_too_long(state)
                         break
                     nl = end - 1
                 line = buf[pos : nl + 1]
                 pos = nl + 1
-                if len(line) > MAX_LINE:
+                if len(line) > self._max_line:
                     self._line_too_long(state)
                 if state == STATUS:
                     self._status(line)
@@ -380,8 +387,8 @@ class ResponseParser:
             _nul_in(line)
         lines = self._hlines
         lines.append(line)
-        if len(lines) >= MAX_HEADERS:  # the stdlib counts the blank line too
-            raise HTTPException(f"got more than {MAX_HEADERS} headers")
+        if len(lines) >= self._max_headers:  # the stdlib counts the blank line too
+            raise HTTPException(f"got more than {self._max_headers} headers")
         if self._irregular:
             return
         if (
@@ -400,7 +407,7 @@ class ResponseParser:
         ``token ":" value``, within the line and header limits. *end* is where the
         head's blank line starts.
         """
-        if end - pos > MAX_LINE:
+        if end - pos > self._max_line:
             return False
         text = buf[pos : end + 4].decode("latin-1")  # with the blank line, as the stdlib's
         eol = text.find("\r\n")
@@ -409,7 +416,7 @@ class ResponseParser:
         # Each match ends in the only CRLF of its line: with as many CR and LF as
         # matches plus the status line's and the blank line's, every line was matched
         # (a line with a NUL is not: the line path refuses it).
-        if text.count("\n") != n or text.count("\r") != n or n > MAX_HEADERS + 1:
+        if text.count("\n") != n or text.count("\r") != n or n > self._max_headers + 1:
             return False
         framing: dict[str, list[str]] = {}
         for name, value in items:
@@ -478,8 +485,8 @@ class ResponseParser:
         if b"\x00" in line:
             _nul_in(line)
         self._trailer_lines.append(line)
-        if len(self._trailer_lines) >= MAX_HEADERS:
-            raise HTTPException(f"got more than {MAX_HEADERS} trailer lines")
+        if len(self._trailer_lines) >= self._max_headers:
+            raise HTTPException(f"got more than {self._max_headers} trailer lines")
 
     def _finish_trailers(self) -> None:
         if self._trailer_lines:

@@ -154,3 +154,56 @@ def test_closing_a_response_unread_does_not_leave_its_rest_for_the_next():
         finally:
             conn.close()
     assert len(srv.conns) == 2  # the next request went on a new connection
+
+
+@pytest.mark.parametrize("given", [True, False], ids=["caller-socket", "bridged"])
+@pytest.mark.parametrize(
+    ("name", "value", "head"),
+    [
+        ("_MAXHEADERS", 5, b"".join(b"X-%d: v\r\n" % i for i in range(7))),
+        ("_MAXLINE", 100, b"X-Long: " + b"v" * 200 + b"\r\n"),
+    ],
+)
+def test_changed_limits_apply_as_the_stdlibs(monkeypatch, given, name, value, head):
+    """Code that raises http.client's _MAXHEADERS or _MAXLINE (or lowers them) gets the
+    same from the façade, whichever driver reads the response."""
+    raw = b"HTTP/1.1 200 OK\r\n" + head + b"Content-Length: 2\r\n\r\nok"
+    outcomes = []
+    for module in (http.client, sync_facade):
+        monkeypatch.setattr(module, name, value)
+        with ScriptedServer(replies(raw, close=True)) as srv:
+            conn = module.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+            if given:
+                conn.sock = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+            try:
+                outcomes.append(outcome(lambda c=conn: exchange(c)))
+            finally:
+                conn.close()
+    theirs, ours = outcomes
+    assert ours == theirs and ours[0] == "raised"
+
+
+@pytest.mark.parametrize("given", [True, False], ids=["caller-socket", "bridged"])
+@pytest.mark.parametrize(
+    ("name", "value", "head"),
+    [
+        ("_MAXHEADERS", 200, b"".join(b"X-%d: v\r\n" % i for i in range(150))),
+        ("_MAXLINE", 100_000, b"X-Long: " + b"v" * 70_000 + b"\r\n"),
+    ],
+)
+def test_raised_limits_let_a_larger_head_through_as_the_stdlibs(
+    monkeypatch, given, name, value, head
+):
+    raw = b"HTTP/1.1 200 OK\r\n" + head + b"Content-Length: 2\r\n\r\nok"
+    outcomes = []
+    for module in (http.client, sync_facade):
+        monkeypatch.setattr(module, name, value)
+        with ScriptedServer(replies(raw, close=True)) as srv:
+            conn = module.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+            if given:
+                conn.sock = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+            try:
+                outcomes.append(outcome(lambda c=conn: exchange(c)[4]))
+            finally:
+                conn.close()
+    assert outcomes == [b"ok", b"ok"]
