@@ -7,6 +7,7 @@ import importlib
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import _compiled  # first: it decides where the sans-IO modules load from
 from ._sansio.headers import Headers, HTTPMessage, parse_headers
 from .connection import HTTPConnection
 from .errors import *  # noqa: F403 - the exception classes are part of the API
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
     from .client.session import Client
     from .client.timeouts import PoolTimeout, Timeout, TotalTimeout
     from .client.tracing import Hooks, Trace
+
+# Whether the sans-IO rules run compiled (mypyc) or as Python (see ``_compiled``).
+__compiled__ = _compiled.compiled()
 
 # The high-level client is imported on first use: the core and the blocking façade
 # do not pay for it.

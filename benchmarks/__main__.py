@@ -102,6 +102,13 @@ def run_worker(
         return {"error": (out.stderr.strip().splitlines() or ["no output"])[-1][:200]}
 
 
+def _compiled_build() -> bool:
+    """Whether aiohttpc runs compiled here (the workers inherit the environment)."""
+    import aiohttpc
+
+    return bool(aiohttpc.__compiled__)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     ap.add_argument("--quick", action="store_true", help="reduced sizes, one run (< 2 min)")
@@ -135,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "runs": runs,
         "pinned": [server_cpu, client_cpu],
+        # which build of aiohttpc's sans-IO rules the workers run (AIOHTTPC_NO_EXTENSIONS)
+        "compiled": _compiled_build(),
         "servers": {},
     }
     try:

@@ -22,6 +22,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"server/client CPUs {results['pinned']})",
         "",
     ]
+    if "compiled" in results:  # results files from before the compiled build lack it
+        build = "compiled (mypyc)" if results["compiled"] else "pure Python"
+        lines += [f"aiohttpc's sans-IO rules: {build}.", ""]
     for server, per in results["servers"].items():
         cap = per.get("capacity", {})
         cap_text = (

@@ -83,10 +83,27 @@ class ParserSink(Protocol):
 class _Detached:
     """The sink of a parser whose connection is gone: any event reaching it is a bug."""
 
-    def _gone(self, *args: object) -> None:
+    @staticmethod
+    def _gone() -> None:
         raise RuntimeError("response parser fed after it was detached from its connection")
 
-    on_informational = on_head = on_switched = on_body = on_complete = on_stray_data = _gone
+    def on_informational(self, status: int) -> None:
+        self._gone()
+
+    def on_head(self, head: ResponseHead) -> None:
+        self._gone()
+
+    def on_switched(self, head: ResponseHead) -> None:
+        self._gone()
+
+    def on_body(self, data: bytes) -> None:
+        self._gone()
+
+    def on_complete(self) -> None:
+        self._gone()
+
+    def on_stray_data(self) -> None:
+        self._gone()
 
 
 _DETACHED = _Detached()

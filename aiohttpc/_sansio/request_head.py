@@ -54,7 +54,9 @@ class RequestHeadBuilder:
     __slots__ = ("_host_cache", "chunk_ok", "expect_continue", "lines", "method", "state", "url")
 
     def __init__(self) -> None:
-        self.lines: list[bytes] = []
+        # Any, not list[bytes]: a caller may give its own list (http.client's _buffer),
+        # whose append a compiled build must still call.
+        self.lines: Any = []
         self.state = CS_IDLE
         self.method: str | None = None
         self.url: str | None = None
@@ -129,7 +131,7 @@ class RequestHeadBuilder:
             cached = self._host_cache = (target, serializer.header_line("Host", value))
         return cached[1]
 
-    def putheader(self, header: str | bytes, *values: str | bytes | int) -> None:
+    def putheader(self, header: Any, *values: Any) -> None:
         """Add a header line; several values are folded onto continuation lines."""
         if self.state != CS_REQ_STARTED:
             raise CannotSendHeader()

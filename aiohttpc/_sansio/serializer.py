@@ -9,6 +9,7 @@ header name or header value.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import InvalidURL
@@ -34,7 +35,9 @@ def validate_url(url: str) -> None:
         )
 
 
-def encode_header_name(name: str | bytes) -> bytes:
+# The parameters a caller fills are typed Any on purpose: each function checks what it
+# gets and raises the stdlib's error; a compiled build would otherwise raise its own.
+def encode_header_name(name: Any) -> bytes:
     """Encode and validate a header name; ValueError if it is not a token."""
     raw = name.encode("ascii") if isinstance(name, str) else bytes(name)
     if not raw or bad_in_name(raw):
@@ -42,7 +45,7 @@ def encode_header_name(name: str | bytes) -> bytes:
     return raw
 
 
-def encode_header_value(value: str | bytes | int) -> bytes:
+def encode_header_value(value: Any) -> bytes:
     """Encode one header value as the stdlib does (str as Latin-1, int as decimal).
 
     Anything else must be bytes-like; TypeError otherwise (a list of ints is not a value).
@@ -71,7 +74,7 @@ _KNOWN_MAX = 512  # entries, each a value of at most _KNOWN_VALUE characters
 _KNOWN_VALUE = 256
 
 
-def header_line(name: str | bytes, *values: str | bytes | int) -> bytes:
+def header_line(name: Any, *values: Any) -> bytes:
     """One validated header line (without CRLF); several values fold as the stdlib does."""
     if len(values) == 1 and type(name) is str and type(value := values[0]) is str:
         key = (name, value)
