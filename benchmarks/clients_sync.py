@@ -6,6 +6,7 @@ so a machine without them still runs the rest.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -281,6 +282,53 @@ class PyCurl:
         return int(b"".join(out))
 
 
+class PyCurlMulti:
+    """pycurl as its users run many transfers at once: libcurl's multi interface, one
+    thread driving *concurrency* easy handles (each keeps its connection alive)."""
+
+    def __init__(self) -> None:
+        import pycurl
+
+        self.pycurl = pycurl
+
+    def s2(self, port: int, requests: int, concurrency: int) -> int:
+        pycurl = self.pycurl
+        multi = pycurl.CurlMulti()
+        handles = []
+        for _ in range(min(concurrency, requests)):
+            c = pycurl.Curl()
+            c.setopt(pycurl.URL, f"http://{HOST}:{port}/small")
+            c.setopt(pycurl.NOSIGNAL, 1)
+            c.setopt(pycurl.WRITEFUNCTION, len)  # the body's bytes counted, not kept
+            handles.append(c)
+            multi.add_handle(c)
+        started = len(handles)
+        done = 0
+        try:
+            while done < requests:
+                ret = pycurl.E_CALL_MULTI_PERFORM
+                while ret == pycurl.E_CALL_MULTI_PERFORM:
+                    ret, _ = multi.perform()
+                _, finished, failed = multi.info_read()
+                if failed:
+                    raise RuntimeError(f"pycurl: {failed[0][2]}")
+                for c in finished:
+                    multi.remove_handle(c)
+                    done += 1
+                    if started < requests:
+                        multi.add_handle(c)
+                        started += 1
+                if not finished:
+                    multi.select(1.0)
+        finally:
+            for c in handles:
+                with contextlib.suppress(pycurl.error):  # removed already, when it finished
+                    multi.remove_handle(c)
+                c.close()
+            multi.close()
+        return done
+
+
 def make(name: str) -> Any:
     """The client called *name*, or ImportError when its package is not installed.
 
@@ -313,6 +361,7 @@ _CLASSES: dict[str, Any] = {
     "requests": Requests,
     "httpx": HttpxSync,
     "pycurl": PyCurl,
+    "pycurl-multi": PyCurlMulti,
 }
 
 NAMES = [
@@ -326,6 +375,7 @@ NAMES = [
     "requests-facade",
     "httpx",
     "pycurl",
+    "pycurl-multi",
 ]
 
 
