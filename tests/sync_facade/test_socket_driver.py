@@ -156,17 +156,9 @@ def test_closing_a_response_unread_does_not_leave_its_rest_for_the_next():
     assert len(srv.conns) == 2  # the next request went on a new connection
 
 
-@pytest.mark.parametrize("given", [True, False], ids=["caller-socket", "bridged"])
-@pytest.mark.parametrize(
-    ("name", "value", "head"),
-    [
-        ("_MAXHEADERS", 5, b"".join(b"X-%d: v\r\n" % i for i in range(7))),
-        ("_MAXLINE", 100, b"X-Long: " + b"v" * 200 + b"\r\n"),
-    ],
-)
-def test_changed_limits_apply_as_the_stdlibs(monkeypatch, given, name, value, head):
-    """Code that raises http.client's _MAXHEADERS or _MAXLINE (or lowers them) gets the
-    same from the façade, whichever driver reads the response."""
+def with_limit(monkeypatch: Any, given: bool, name: str, value: int, head: bytes) -> list[Any]:
+    """[stdlib's outcome, ours] for a response with *head*, the limit *name* set to
+    *value* on each module; *given*: over a socket the caller gives."""
     raw = b"HTTP/1.1 200 OK\r\n" + head + b"Content-Length: 2\r\n\r\nok"
     outcomes = []
     for module in (http.client, sync_facade):
@@ -179,7 +171,21 @@ def test_changed_limits_apply_as_the_stdlibs(monkeypatch, given, name, value, he
                 outcomes.append(outcome(lambda c=conn: exchange(c)))
             finally:
                 conn.close()
-    theirs, ours = outcomes
+    return outcomes
+
+
+@pytest.mark.parametrize("given", [True, False], ids=["caller-socket", "bridged"])
+@pytest.mark.parametrize(
+    ("name", "value", "head"),
+    [
+        ("_MAXHEADERS", 5, b"".join(b"X-%d: v\r\n" % i for i in range(7))),
+        ("_MAXLINE", 100, b"X-Long: " + b"v" * 200 + b"\r\n"),
+    ],
+)
+def test_lowered_limits_apply_as_the_stdlibs(monkeypatch, given, name, value, head):
+    """Code that lowers (or raises) http.client's _MAXHEADERS or _MAXLINE gets the same
+    from the façade, whichever driver reads the response."""
+    theirs, ours = with_limit(monkeypatch, given, name, value, head)
     assert ours == theirs and ours[0] == "raised"
 
 
@@ -194,16 +200,5 @@ def test_changed_limits_apply_as_the_stdlibs(monkeypatch, given, name, value, he
 def test_raised_limits_let_a_larger_head_through_as_the_stdlibs(
     monkeypatch, given, name, value, head
 ):
-    raw = b"HTTP/1.1 200 OK\r\n" + head + b"Content-Length: 2\r\n\r\nok"
-    outcomes = []
-    for module in (http.client, sync_facade):
-        monkeypatch.setattr(module, name, value)
-        with ScriptedServer(replies(raw, close=True)) as srv:
-            conn = module.HTTPConnection("127.0.0.1", srv.port, timeout=5)
-            if given:
-                conn.sock = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
-            try:
-                outcomes.append(outcome(lambda c=conn: exchange(c)[4]))
-            finally:
-                conn.close()
-    assert outcomes == [b"ok", b"ok"]
+    theirs, ours = with_limit(monkeypatch, given, name, value, head)
+    assert ours == theirs and ours[4] == b"ok"
