@@ -195,10 +195,14 @@ class HTTPResponse(io.BufferedIOBase):
 
     @property
     def left_unread(self) -> bool:
-        """Closed over a caller's socket with its body not read to the end by us (and no
-        raw reading through ``fp``): the socket still holds the rest."""
+        """Finished over a caller's socket in a way that the reuse rule
+        (``Incoming.reusable``) does not let another request follow: its body not read
+        to its end, say, so the socket still holds the rest. Not when ``fp`` was handed
+        out: whoever read raw bytes through it keeps the connection's account."""
         source = self._source
-        return isinstance(source, SocketBody) and source.complete is False and not self._raw_taken
+        if not isinstance(source, SocketBody) or source.complete is None or self._raw_taken:
+            return False
+        return not source.rx.reusable(source.stream, source.complete)
 
     def _close_conn(self) -> None:
         fp = self._fp

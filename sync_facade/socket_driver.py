@@ -21,7 +21,7 @@ from aiohttpc._sansio.framing import ResponseHead
 from aiohttpc._sansio.headers import MAX_HEADERS, MAX_LINE
 from aiohttpc._sansio.incoming import Incoming
 from aiohttpc._sansio.parser import ANY, LINE, STATUS
-from aiohttpc.errors import HTTPException
+from aiohttpc.errors import HTTPException, IncompleteRead
 
 BLOCK = 64 << 10  # a read of a body running until close, or of what has arrived
 
@@ -111,6 +111,8 @@ class SocketBody:
         elif n == ANY:
             data = fp.read() if need < 0 else fp.read1(max(need, BLOCK))
         elif n <= 0:
+            if not self.stream.done:  # nothing more belongs to it, yet it is not whole:
+                self.rx.fail(IncompleteRead(b""))  # fail, rather than ask again forever
             return
         elif need == 1:
             data = fp.read1(n)

@@ -98,10 +98,9 @@ class HTTPProtocol(asyncio.Protocol):
     ) -> None:
         self.loop = loop
         self.transport: asyncio.Transport | None = None
-        # (longest line, most header lines) of a response head, if not the defaults
-        self.rx = (
-            Incoming(*limits) if limits else Incoming()
-        )  # the rules of what arrives; this class only moves bytes
+        # The rules of what arrives; this class only moves bytes. *limits*: (longest
+        # line, most header lines) of a response head, if not the defaults.
+        self.rx = Incoming(*limits) if limits else Incoming()
         self.parser = self.rx.parser  # fed directly: one call less per piece received
         self.lost = False
         self._waiter: asyncio.Future[None] | None = None

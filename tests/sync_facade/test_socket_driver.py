@@ -95,6 +95,7 @@ def test_responses_over_a_given_socket_as_the_stdlib(name, read):
 
     theirs, ours, sent_theirs, sent_ours = both(script, steps)
     assert ours == theirs
+    assert all(out[0] != "raised" for out in theirs)  # every exchange worked, on both
     assert sent_ours == sent_theirs  # the same request bytes
 
 
