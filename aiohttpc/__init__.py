@@ -31,6 +31,18 @@ if TYPE_CHECKING:
 # Whether the sans-IO rules run compiled (mypyc) or as Python (see ``_compiled``).
 __compiled__ = _compiled.compiled()
 
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("aiohttpc")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
+
+
+__version__ = _version()
+
 # The high-level client is imported on first use: the core and the blocking façade
 # do not pay for it.
 _LAZY = {

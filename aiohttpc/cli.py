@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from . import __version__
 from .client.response import HTTPStatusError, Response
 from .client.session import Client
 from .client.timeouts import Timeout
@@ -28,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Fetch a URL, or crawl a list of URLs, with aiohttpc.",
     )
     p.add_argument("url", nargs="?", help="the URL to fetch")
+    p.add_argument("--version", action="version", version=f"aiohttpc {__version__}")
     p.add_argument("-i", "--include", action="store_true", help="print status and headers")
     p.add_argument("-X", "--request", metavar="METHOD", help="the method (default GET)")
     p.add_argument(
