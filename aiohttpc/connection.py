@@ -247,7 +247,7 @@ class HTTPConnection:
         head = connect_head(self._tunnel_host, self._tunnel_port, self._tunnel_headers)
         if self.debuglevel > 0:
             print("send:", repr(head))
-        protocol.expect("CONNECT")
+        protocol.rx.expect("CONNECT")
         protocol.write(head)
         resp = await protocol.read_head(timeout)
         if resp.status != 200:

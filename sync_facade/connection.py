@@ -102,17 +102,13 @@ _STEPS = (
     "_validate_method",
     "_encode_request",
 )
-_OVERRIDDEN: dict[type, frozenset[str]] = {}
 
 
 def overridden(cls: type) -> frozenset[str]:
-    """Which of the steps *cls* overrides (worked out once per class)."""
-    found = _OVERRIDDEN.get(cls)
-    if found is None:
-        found = _OVERRIDDEN[cls] = frozenset(
-            name for name in _STEPS if getattr(cls, name) is not getattr(HTTPConnection, name)
-        )
-    return found
+    """Which of the steps *cls* overrides (asked once per class, as it is made)."""
+    return frozenset(
+        name for name in _STEPS if getattr(cls, name) is not getattr(HTTPConnection, name)
+    )
 
 
 class HTTPConnection:
@@ -434,7 +430,7 @@ class HTTPConnection:
         self.send(head)
         if message_body is not None:
             chunked = encode_chunked and self._http_vsn == 11
-            send_body(self.send, message_body, chunked, self.blocksize)
+            send_body(self.send, message_body, chunked, self.blocksize, self.debuglevel > 0)
 
     def _ensure_connected(self) -> None:
         if self._given is None and self._taken is None and not self._core.connected:
@@ -452,7 +448,7 @@ class HTTPConnection:
         if self._given is not None:  # connect() gave a socket of its own
             self.send(out.head)
             if out.kind != bodies.NONE:
-                send_body(self.send, out.body, out.chunked, self.blocksize)
+                send_body(self.send, out.body, out.chunked, self.blocksize, self.debuglevel > 0)
             return
         self._send_error = None
         core.debuglevel = self.debuglevel  # a plain attribute here, read by the core
@@ -482,7 +478,9 @@ class HTTPConnection:
         if self.debuglevel > 0:
             print("send:", repr(data))
         if hasattr(data, "read"):
-            for block in body_pieces(data, self.blocksize, self.debuglevel > 0):
+            for block in body_pieces(
+                data, self.blocksize, "sending" if self.debuglevel > 0 else None
+            ):
                 sock.sendall(block)
             return
         try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from aiohttpc._aio.sender import print_readable
 from aiohttpc._sansio import body as bodies
 from aiohttpc._sansio import serializer
 from aiohttpc._sansio.framing import ResponseHead
@@ -127,14 +128,14 @@ class SocketBody:
             self.rx.fail(exc)
 
 
-def body_pieces(data: Any, blocksize: int, debug: bool) -> Iterator[Any]:
+def body_pieces(data: Any, blocksize: int, doing: str | None) -> Iterator[Any]:
     """The pieces ``http.client``'s ``send``/``_send_output`` writes for a body: a
     file's blocks (a text file's encoded as ISO-8859-1), a bytes-like whole, an
-    iterable's items."""
+    iterable's items. With *doing* ("sending", "reading"), the debug lines first."""
     kind = bodies.classify(data)
+    if doing is not None:
+        print_readable(kind, doing)
     if kind in (bodies.FILE, bodies.TEXT_FILE):
-        if debug:
-            print("sending a readable")
         while block := data.read(blocksize):
             if kind == bodies.TEXT_FILE:
                 block = block.encode("iso-8859-1")
@@ -147,10 +148,12 @@ def body_pieces(data: Any, blocksize: int, debug: bool) -> Iterator[Any]:
         raise TypeError(f"cannot send {type(data)!r} in a blocking request")
 
 
-def send_body(send: Callable[[Any], None], body: Any, chunked: bool, blocksize: int) -> None:
+def send_body(
+    send: Callable[[Any], None], body: Any, chunked: bool, blocksize: int, debug: bool
+) -> None:
     """Send *body* through *send* (the connection's ``send``, which subclasses
     override), framed as chunks when *chunked*; empty pieces are skipped."""
-    for piece in body_pieces(body, blocksize, False):
+    for piece in body_pieces(body, blocksize, "reading" if debug else None):
         if not piece:
             continue
         if chunked:

@@ -157,10 +157,6 @@ class HTTPProtocol(asyncio.Protocol):
         """The stream of the response being read (or the last one read)."""
         return self.rx.current
 
-    def expect(self, method: str | None) -> ResponseStream:
-        """A request is about to be written: the stream its response will arrive in."""
-        return self.rx.expect(method)
-
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()

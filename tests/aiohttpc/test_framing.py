@@ -3,14 +3,12 @@ a table of heads, each also read by the stdlib where it defines the answer."""
 
 from __future__ import annotations
 
-import http.client
-import socket
-
 import pytest
 
 from aiohttpc._sansio.framing import MAX_CONTENT_LENGTH, ResponseHead, decide_framing
 from aiohttpc._sansio.headers import Headers
 from aiohttpc.errors import ResponseFramingError
+from tests.stdlib_reading import stdlib_reads
 
 
 def decided(version: str, status: int, lines: list[str], method: str = "GET"):
@@ -22,15 +20,9 @@ def decided(version: str, status: int, lines: list[str], method: str = "GET"):
 
 def stdlib(version: str, status: int, lines: list[str], method: str = "GET"):
     data = f"{version} {status} R\r\n" + "".join(f"{line}\r\n" for line in lines) + "\r\n"
-    a, b = socket.socketpair()
-    with a, b:
-        b.sendall(data.encode("latin-1"))
-        resp = http.client.HTTPResponse(a, method=method)
-        try:
-            resp.begin()
-            return resp.length, resp.chunked, resp.will_close
-        finally:
-            resp.close()
+    return stdlib_reads(
+        data.encode("latin-1"), method, lambda r: (r.length, r.chunked, r.will_close)
+    )
 
 
 SAME = [

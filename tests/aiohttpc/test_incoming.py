@@ -4,13 +4,11 @@ same bytes where it defines the answer."""
 
 from __future__ import annotations
 
-import http.client
-import socket
-
 import pytest
 
 from aiohttpc._sansio.incoming import Incoming
 from aiohttpc.errors import IncompleteRead
+from tests.stdlib_reading import stdlib_reads
 
 
 def fed(rx: Incoming, data: bytes, piece: int = 0) -> None:
@@ -24,17 +22,7 @@ def fed(rx: Incoming, data: bytes, piece: int = 0) -> None:
 
 def stdlib_keeps(raw: bytes, method: str) -> tuple[int, bytes, bool]:
     """(status, body, whether the connection may be reused) as http.client reads *raw*."""
-    a, b = socket.socketpair()
-    with a, b:
-        b.sendall(raw)
-        b.shutdown(socket.SHUT_WR)
-        resp = http.client.HTTPResponse(a, method=method)
-        try:
-            resp.begin()
-            body = resp.read()
-            return resp.status, body, not resp.will_close
-        finally:
-            resp.close()
+    return stdlib_reads(raw, method, lambda r: (r.status, r.read(), not r.will_close))
 
 
 RESPONSES = [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import socket
 
 import pytest
 from hypothesis import given, settings
@@ -11,6 +10,7 @@ from hypothesis import strategies as st
 
 from aiohttpc import errors
 from aiohttpc._sansio.parser import MAX_INFORMATIONAL, ResponseParser
+from tests.stdlib_reading import stdlib_reads
 
 
 class Sink:
@@ -364,19 +364,14 @@ def test_garbage_never_escapes_as_other_errors(data, pieces):
 
 
 def stdlib_parse(data: bytes, method: str = "GET"):
-    a, b = socket.socketpair()
-    with a, b:
-        b.sendall(data)
-        b.shutdown(socket.SHUT_WR)
-        resp = http.client.HTTPResponse(a, method=method)
-        try:
-            resp.begin()
-            body = resp.read()
-        except http.client.HTTPException as exc:
-            return ("error", type(exc).__name__)
-        finally:
-            resp.close()
+    def look(resp: http.client.HTTPResponse):
+        body = resp.read()
         return (resp.status, resp.reason, resp.version, resp.getheaders(), body)
+
+    try:
+        return stdlib_reads(data, method, look)
+    except http.client.HTTPException as exc:
+        return ("error", type(exc).__name__)
 
 
 def ours(data: bytes, method: str = "GET"):

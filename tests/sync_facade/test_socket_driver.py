@@ -5,6 +5,7 @@ the same server script, and the outcomes are compared."""
 from __future__ import annotations
 
 import http.client
+import io
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -203,3 +204,28 @@ def test_raised_limits_let_a_larger_head_through_as_the_stdlibs(
 ):
     theirs, ours = with_limit(monkeypatch, given, name, value, head)
     assert ours == theirs and ours[4] == b"ok"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [io.BytesIO(b"file body"), io.StringIO("text body"), b"byte body"],
+    ids=["file", "text", "bytes"],
+)
+def test_debug_output_over_a_given_socket_as_the_stdlibs(capsys, body):
+    """What set_debuglevel(1) prints for a request and its answer, ports masked."""
+    printed = []
+    for module in (http.client, sync_facade):
+        if hasattr(body, "seek"):
+            body.seek(0)
+        with ScriptedServer(replies(response(body=b"ok"), close=True)) as srv:
+            conn = module.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+            conn.sock = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+            conn.set_debuglevel(1)
+            try:
+                conn.request("POST", "/d", body, {"Content-Length": "9"})
+                conn.getresponse().read()
+            finally:
+                conn.close()
+            printed.append(capsys.readouterr().out.replace(str(srv.port), "PORT"))
+    theirs, ours = printed
+    assert ours == theirs and "send:" in ours and "reply:" in ours
