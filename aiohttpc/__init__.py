@@ -19,14 +19,17 @@ from .status import HTTP_PORT, HTTPS_PORT, responses
 from .status import __all__ as _status_all
 
 if TYPE_CHECKING:
+    from ._aio.resolver import Resolver
     from .client.crawl import CrawlResult, crawl
     from .client.decoding import DecodedTooLarge, DecodingError
     from .client.pool import Pool
     from .client.redirects import TooManyRedirects
     from .client.response import HTTPStatusError, Request, Response
+    from .client.robots import RobotsDisallowed
     from .client.session import Client
     from .client.timeouts import PoolTimeout, Timeout, TotalTimeout
     from .client.tracing import Hooks, Trace
+    from .ray_driver import ray_crawl
 
 # Whether the sans-IO rules run compiled (mypyc) or as Python (see ``_compiled``).
 __compiled__ = _compiled.compiled()
@@ -61,6 +64,9 @@ _LAZY = {
     "TotalTimeout": ".client.timeouts",
     "Trace": ".client.tracing",
     "crawl": ".client.crawl",
+    "RobotsDisallowed": ".client.robots",
+    "Resolver": "._aio.resolver",
+    "ray_crawl": ".ray_driver",
 }
 
 
@@ -72,8 +78,6 @@ def __getattr__(name: str) -> Any:
     globals()[name] = value
     return value
 
-
-__version__ = "0.1.0.dev0"
 
 T = TypeVar("T")
 
@@ -110,6 +114,9 @@ __all__ = [
     "TotalTimeout",
     "Trace",
     "crawl",
+    "RobotsDisallowed",
+    "Resolver",
+    "ray_crawl",
     "HTTP_PORT",
     "HTTPConnection",
     "HTTPMessage",

@@ -27,7 +27,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._aio import sender
+from ._aio.dialer import dial, is_address
 from ._aio.protocol import HTTPProtocol, bounded
+from ._aio.resolver import Resolver, system_lookup
 from ._sansio import body as bodies
 from ._sansio import serializer
 from ._sansio.request_head import (
@@ -54,6 +56,11 @@ def resolve_timeout(timeout: Any) -> float | None:
     if timeout is socket._GLOBAL_DEFAULT_TIMEOUT:  # type: ignore[attr-defined]
         return socket.getdefaulttimeout()
     return timeout  # type: ignore[no-any-return]
+
+
+def _close(connected: tuple[asyncio.BaseTransport, Any]) -> None:
+    """A connection made just as its connect timed out: nobody will use it."""
+    connected[0].close()
 
 
 def split_hostport(host: str, port: int | None, default_port: int) -> tuple[str, int]:
@@ -103,6 +110,11 @@ class HTTPConnection:
     # from now on; None: http.client's 65536 and 100
     limits: tuple[int, int] | None = None
     blocking_iterables = False  # True: sync iterables are advanced in the default executor
+    # names are looked up through this (a cache shared by a pool) when set, and their
+    # addresses raced as RFC 8305 says when happy_eyeballs_delay is set; with neither,
+    # the event loop connects to the name itself
+    resolver: Resolver | None = None
+    happy_eyeballs_delay: float | None = None
 
     def __init__(
         self,
@@ -192,13 +204,16 @@ class HTTPConnection:
             if not host:  # any address, as socket.bind(("", port)) takes it
                 host = "::" if ":" in self.host else "0.0.0.0"
             kwargs["local_addr"] = (host, port)
-        connecting = loop.create_connection(
-            lambda: HTTPProtocol(loop, limits=self.limits), self.host, self.port, **kwargs
-        )
+        if is_address(self.host) or (self.resolver is None and self.happy_eyeballs_delay is None):
+            connecting = loop.create_connection(
+                lambda: HTTPProtocol(loop, limits=self.limits), self.host, self.port, **kwargs
+            )
+        else:
+            connecting = self._dial(loop, kwargs.get("local_addr"))
         if timeout is None:
             _transport, protocol = await connecting  # no Task needed: nothing to cancel
         else:
-            _transport, protocol = await bounded(loop.create_task(connecting), timeout)
+            _transport, protocol = await bounded(loop.create_task(connecting), timeout, _close)
         self._protocol = protocol
         try:
             if self._tunnel_host:
@@ -206,6 +221,23 @@ class HTTPConnection:
             await self._secure(loop, protocol, timeout)
         except BaseException:
             self._drop_protocol()
+            raise
+
+    async def _dial(
+        self, loop: asyncio.AbstractEventLoop, local_addr: tuple[str, int] | None
+    ) -> tuple[asyncio.Transport, HTTPProtocol]:
+        """Look the name up (through the resolver) and race its addresses."""
+        if self.resolver is not None:
+            infos = await self.resolver.resolve(self.host, self.port)
+        else:
+            infos = await system_lookup(self.host, self.port)
+        sock = await dial(infos, delay=self.happy_eyeballs_delay, local_addr=local_addr)
+        try:
+            return await loop.create_connection(
+                lambda: HTTPProtocol(loop, limits=self.limits), sock=sock
+            )
+        except BaseException:
+            sock.close()
             raise
 
     async def connect_socket(self, sock: socket.socket) -> None:
@@ -218,7 +250,7 @@ class HTTPConnection:
         task = loop.create_task(
             loop.create_connection(lambda: HTTPProtocol(loop, limits=self.limits), sock=sock)
         )
-        _transport, protocol = await bounded(task, resolve_timeout(self.timeout))
+        _transport, protocol = await bounded(task, resolve_timeout(self.timeout), _close)
         self._protocol = protocol
 
     def detach_nowait(self) -> None:

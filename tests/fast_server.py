@@ -12,6 +12,7 @@ import asyncio
 import socket
 import struct
 import threading
+from collections import Counter
 from typing import Any
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
@@ -27,8 +28,10 @@ class _Proto(asyncio.Protocol):
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
-        self.server.connections += 1
-        self.server.open.add(transport)
+        server = self.server
+        server.connections += 1
+        server.open.add(transport)
+        server.max_open = max(server.max_open, len(server.open))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.server.open.discard(self.transport)
@@ -39,6 +42,8 @@ class _Proto(asyncio.Protocol):
             head, self.buf = self.buf[:end], self.buf[end + 4 :]
             path = head.split(b" ", 2)[1]
             self.server.requests += 1
+            if self.server.paths is not None:
+                self.server.paths[path.decode()] += 1
             self.answer(path)
 
     def answer(self, path: bytes) -> None:
@@ -56,23 +61,33 @@ class _Proto(asyncio.Protocol):
             t.write(STALL)
         elif path.startswith(b"/slow"):
             ms = int(path.partition(b"ms=")[2].partition(b"&")[0] or b"10")
+            server = self.server
+            server.active += 1
+            server.max_active = max(server.max_active, server.active)
             asyncio.get_running_loop().call_later(ms / 1000, self._late)
         else:
             t.write(OK)
 
     def _late(self) -> None:
+        self.server.active -= 1
         if not self.transport.is_closing():
             self.transport.write(OK)
 
 
 class FastServer:
-    """``with FastServer() as s``: ``s.url(path)``; counts ``requests``, ``connections``."""
+    """``with FastServer() as s``: ``s.url(path)``; counts ``requests``, ``connections``,
+    the most connections open at once (``max_open``) and ``/slow`` requests being
+    answered at once (``max_active``); with *count_paths*, how often each path came."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", *, count_paths: bool = False) -> None:
         self.host = host
         self.port = 0
         self.requests = 0
         self.connections = 0
+        self.active = 0  # /slow requests being answered, and the most at once
+        self.max_active = 0
+        self.max_open = 0  # the most connections open at once
+        self.paths: Counter[str] | None = Counter() if count_paths else None
         self.open: set[Any] = set()
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -91,9 +106,13 @@ class FastServer:
         self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
         loop.run_forever()
+        self._server.close()
+        # a connection accepted just before the stop is made a few callbacks later:
+        # let those run, so that it is in ``open`` and is aborted with the rest
+        for _ in range(5):
+            loop.run_until_complete(asyncio.sleep(0))
         for t in list(self.open):
             t.abort()
-        self._server.close()
         loop.run_until_complete(self._server.wait_closed())
         loop.run_until_complete(asyncio.sleep(0))
         loop.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .._sansio.framing import ResponseHead
@@ -39,11 +39,16 @@ async def expiring(fut: asyncio.Future[Any], timeout: float) -> Any:
         handle.cancel()
 
 
-async def bounded(fut: asyncio.Future[Any], timeout: float | None) -> Any:
+async def bounded(
+    fut: asyncio.Future[Any],
+    timeout: float | None,
+    discard: Callable[[Any], object] | None = None,
+) -> Any:
     """Await *fut*, raising TimeoutError after *timeout* seconds (and cancelling it).
 
     A timer on the future, rather than ``asyncio.timeout``: no Task is needed, so it
-    also works for coroutines the façade's bridge steps without one.
+    also works for coroutines the façade's bridge steps without one. A result that
+    came just as we gave up is passed to *discard* (say, to close a transport).
     """
     if timeout is None:
         return await fut
@@ -60,7 +65,9 @@ async def bounded(fut: asyncio.Future[Any], timeout: float | None) -> Any:
     except BaseException:
         fut.remove_done_callback(_done)
         if not fut.cancel() and not fut.cancelled():
-            fut.exception()  # it ended as we gave up: mark its error as seen
+            # it ended as we gave up: mark its error as seen, or let its result go
+            if fut.exception() is None and discard is not None:
+                discard(fut.result())
         raise
     return fut.result()
 

@@ -369,10 +369,13 @@ class ResponseParser:
                     self._trailer_line(line)
         return pos
 
-    @staticmethod
-    def _line_too_long(state: int) -> None:
+    def _line_too_long(self, state: int) -> None:
         kind = {STATUS: "status line", HEADERS: "header line", CHUNK_SIZE: "chunk size"}
-        raise LineTooLong(kind.get(state, "trailer line"))
+        what = kind.get(state, "trailer line")
+        exc = LineTooLong(what)
+        # the stdlib's message names its module-wide limit; this parser's may differ
+        exc.args = (f"got more than {self._max_line} bytes when reading {what}",)
+        raise exc
 
     def _status(self, raw: bytes) -> None:
         self._hlines = []

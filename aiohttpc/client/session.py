@@ -14,9 +14,19 @@ import os
 import socket
 import ssl
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Hashable, Iterable, Mapping
-from typing import Any, NamedTuple
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    Callable,
+    Hashable,
+    Iterable,
+    Mapping,
+)
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .._aio.dialer import DEFAULT_DELAY
+from .._aio.resolver import Lookup, Resolver
+from .._sansio.headers import MAX_HEADERS, MAX_LINE
 from ..connection import HTTPConnection
 from ..errors import InvalidURL
 from ..https import HTTPSConnection, default_context
@@ -30,6 +40,9 @@ from .redirects import TooManyRedirects, follow
 from .response import Request, Response
 from .timeouts import Deadline, Timeout
 from .tracing import Hooks, Trace, fire
+
+if TYPE_CHECKING:
+    from .crawl import CrawlResult
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 DRAIN_LIMIT = 1 << 16  # a redirect's body up to this size is read so its connection is kept
@@ -89,7 +102,12 @@ class Client:
     one number. Redirects are followed for GET and HEAD unless ``follow_redirects``
     says otherwise. Proxies come from ``proxy`` or, with ``trust_env``, from
     ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` as they are when the client is made;
-    ``uds`` sends every request over a Unix domain socket. Errors: the core's
+    ``uds`` sends every request over a Unix domain socket. Names are looked up once
+    per ``dns_ttl`` seconds for the whole pool (through ``lookup``, an async
+    ``(host, port) -> getaddrinfo list``, if given), and a name's addresses are raced
+    as RFC 8305 says (``happy_eyeballs_delay``; None tries them one by one). A response
+    head may have lines up to ``max_line`` bytes and ``max_headers`` header lines
+    (``http.client``'s limits by default). Errors: the core's
     (``http.client`` classes and ``OSError``), ``TimeoutError`` (``PoolTimeout`` among
     them), ``TooManyRedirects``, ``DecodingError``/``DecodedTooLarge`` while reading a body.
     """
@@ -114,6 +132,11 @@ class Client:
         keepalive_expiry: float = 15.0,
         retries: int = 1,
         hooks: Hooks | dict[str, Any] | None = None,
+        dns_ttl: float = 60.0,
+        lookup: Lookup | None = None,
+        happy_eyeballs_delay: float | None = DEFAULT_DELAY,
+        max_line: int = MAX_LINE,
+        max_headers: int = MAX_HEADERS,
     ) -> None:
         from .. import __version__
 
@@ -142,6 +165,11 @@ class Client:
                 self._ssl.check_hostname = False
                 self._ssl.verify_mode = ssl.CERT_NONE
         self._rate = RateLimiter(rate, burst) if rate else None
+        self.resolver = Resolver(dns_ttl, lookup=lookup)
+        self.happy_eyeballs_delay = happy_eyeballs_delay
+        if max_line < 1 or max_headers < 0:
+            raise ValueError("max_line must be positive and max_headers not negative")
+        self._limits = (max_line, max_headers)
         self.pool = Pool(
             self._new_connection,
             limit=limit,
@@ -165,6 +193,13 @@ class Client:
     # -- connections -------------------------------------------------------------------
 
     def _new_connection(self, key: Hashable) -> HTTPConnection:
+        conn = self._connection_for(key)
+        conn.resolver = self.resolver
+        conn.happy_eyeballs_delay = self.happy_eyeballs_delay
+        conn.limits = self._limits
+        return conn
+
+    def _connection_for(self, key: Hashable) -> HTTPConnection:
         assert isinstance(key, PoolKey)
         scheme, host, port, proxy, _ctx = key
         if proxy is not None:
@@ -279,7 +314,7 @@ class Client:
         rate: float | None = None,
         method: str = "GET",
         **kwargs: Any,
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncGenerator[CrawlResult, None]:
         """Fetch every URL; yields a ``CrawlResult`` per URL as each completes.
 
         See ``aiohttpc.crawl.crawl``: bounded memory however long *urls* is.
