@@ -33,6 +33,7 @@ class Seen:
         self.headers = headers
         self.body = body
         self.conn = conn
+        self.at = time.monotonic()
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -89,7 +90,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.server.seen.append(seen)
         route = url.path.strip("/").split("/")
         name = route[0]
-        if name == "echo":
+        robots = self.server.robots
+        if url.path == "/robots.txt" and robots is not None:
+            self._send(robots[0], robots[1], {"Content-Type": "text/plain"})
+        elif name == "echo":
             info: dict[str, Any] = {
                 "method": self.command,
                 "path": self.path,
@@ -192,7 +196,8 @@ class _Unix(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 class AppServer:
     """``with AppServer() as s``: ``s.url(path)``, ``s.seen`` (requests), ``s.conn_count``.
 
-    With *uds* (a path), it listens on that Unix domain socket instead of TCP.
+    With *uds* (a path), it listens on that Unix domain socket instead of TCP; with
+    *robots* (status, body), that is its answer to ``/robots.txt``.
     """
 
     def __init__(
@@ -201,6 +206,7 @@ class AppServer:
         *,
         uds: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        robots: tuple[int, bytes] | None = None,
     ) -> None:
         if uds is not None:
             self._server: Any = _Unix(uds, _Handler)
@@ -216,6 +222,7 @@ class AppServer:
         s.conn_count = 0
         s.active = 0
         s.max_active = 0
+        s.robots = robots  # (status, body) of /robots.txt
         self.host = host
         self.uds = uds
         self.port = 0 if uds else s.server_address[1]

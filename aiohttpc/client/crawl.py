@@ -3,18 +3,28 @@
 Memory stays bounded however long the URL list: URLs are pulled from the source only
 as slots free up, and URLs for a host already at its per-host limit wait in a bounded
 look-ahead (so one busy host does not hold up the others) — when that is full, the
-crawl waits for a slot instead of reading further.
+crawl waits for a slot instead of reading further. An async source that has no URL
+ready does not hold up the results of the URLs already running.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+)
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import urls as urlmod
 from .ratelimit import RateLimiter
+from .robots import Robots
 
 if TYPE_CHECKING:
     from .response import Response
@@ -37,13 +47,14 @@ class CrawlResult(NamedTuple):
         return self.error is None
 
 
-async def _aiter(source: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[str]:
-    if isinstance(source, AsyncIterable):
-        async for item in source:
-            yield item
-    else:
-        for item in source:
-            yield item
+_END: Any = object()  # an async source's end, as a value a Future can hold
+
+
+async def _anext(source: AsyncIterator[str]) -> Any:
+    try:
+        return await source.__anext__()
+    except StopAsyncIteration:
+        return _END
 
 
 async def crawl(
@@ -56,8 +67,9 @@ async def crawl(
     method: str = "GET",
     lookahead: int | None = None,
     process: Callable[[Response], Awaitable[Any]] | None = None,
+    robots: bool = False,
     **kwargs: Any,
-) -> AsyncIterator[CrawlResult]:
+) -> AsyncGenerator[CrawlResult, None]:
     """Fetch each URL with *client* (*kwargs* go to ``client.stream``).
 
     At most *concurrency* requests at once and *per_host* per host; *rate* caps
@@ -67,6 +79,10 @@ async def crawl(
     early cancels what is still running when the generator is closed: at once inside
     ``async with contextlib.aclosing(client.crawl(...))``, else when the event loop
     finalizes it.
+
+    With *robots*, each host's ``/robots.txt`` is fetched once (see
+    ``aiohttpc.client.robots``): a URL it disallows for the client's User-Agent gets
+    a ``RobotsDisallowed`` error, and its ``Crawl-delay`` slows that host's requests.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
@@ -74,10 +90,11 @@ async def crawl(
         raise ValueError("per_host must be at least 1 (or None)")
     run = _Crawl(
         client,
-        _aiter(urls),
+        urls,
         concurrency=concurrency,
         per_host=per_host,
-        limiter=RateLimiter(rate) if rate else None,
+        limiter=RateLimiter(rate) if rate or robots else None,
+        robots=Robots(client) if robots else None,
         room=lookahead if lookahead is not None else 4 * concurrency,
         method=method,
         process=process,
@@ -101,18 +118,28 @@ class _Crawl:
     def __init__(
         self,
         client: Client,
-        source: AsyncIterator[str],
+        source: Iterable[str] | AsyncIterable[str],
         *,
         concurrency: int,
         per_host: int | None,
         limiter: RateLimiter | None,
+        robots: Robots | None,
         room: int,
         method: str,
         process: Callable[[Response], Awaitable[Any]] | None,
         kwargs: dict[str, Any],
     ) -> None:
         self.client = client
-        self.source = source
+        # a plain iterable is read in place; an async one may keep the crawl waiting,
+        # so while URLs run, its next URL is awaited beside them
+        self.source: Iterator[str] | None = None
+        self.async_source: AsyncIterator[str] | None = None
+        if isinstance(source, AsyncIterable):
+            self.async_source = aiter(source)
+        else:
+            self.source = iter(source)
+        self.next_url: asyncio.Future[Any] | None = None
+        self.robots = robots
         self.concurrency = concurrency
         self.per_host = per_host
         self.limiter = limiter
@@ -159,9 +186,10 @@ class _Crawl:
         when the source is exhausted or the look-ahead is full."""
         if self.exhausted or self.n_deferred >= self.room:
             return False
-        try:
-            url = await self.source.__anext__()
-        except StopAsyncIteration:
+        url = await self._next_url()
+        if url is None:  # nothing yet from an async source
+            return False
+        if url is _END:
             self.exhausted = True
             return False
         try:
@@ -176,6 +204,24 @@ class _Crawl:
             self._start(url, parsed)
         return True
 
+    async def _next_url(self) -> Any:
+        """The source's next URL, ``_END``, or None when an async source has none ready
+        while URLs run (its next is then awaited beside them)."""
+        if self.source is not None:
+            return next(self.source, _END)
+        assert self.async_source is not None
+        pending = self.next_url
+        if pending is not None:
+            if not pending.done():
+                return None
+            self.next_url = None
+            return pending.result()
+        if not self.tasks and not self.done:  # nothing else to wait for
+            return await _anext(self.async_source)
+        pending = self.next_url = asyncio.ensure_future(_anext(self.async_source))
+        pending.add_done_callback(lambda _: self.wake.set())
+        return None
+
     def _busy(self, host: str) -> bool:
         return self.per_host is not None and self.in_flight.get(host, 0) >= self.per_host
 
@@ -189,8 +235,11 @@ class _Crawl:
     async def _fetch(self, url: str, parsed: urlmod.URL) -> CrawlResult:
         process = self.process
         try:
+            delay = None
+            if self.robots is not None:
+                delay = await self.robots.check(url, parsed)
             if self.limiter is not None:
-                await self.limiter.take(parsed.host)
+                await self.limiter.take(parsed.host, 1 / delay if delay else None)
             async with self.client.stream(self.method, parsed, **self.kwargs) as response:
                 value = await (process(response) if process else response.read())
             return CrawlResult(url, response, None, value if process else None)
@@ -213,13 +262,18 @@ class _Crawl:
     async def wait(self) -> None:
         """Until a fetch finishes, when there is nothing else to do."""
         self.wake.clear()
-        if self.tasks and not self.done:  # no tasks: go on reading the source
+        if (self.tasks or self.next_url) and not self.done:  # else: go on reading
             await self.wake.wait()
 
     async def close(self) -> None:
         """Cancel what still runs and close the source."""
-        for task in self.tasks:
+        waiting: set[asyncio.Future[Any]] = set(self.tasks)
+        if self.next_url is not None:
+            waiting.add(self.next_url)
+        for task in waiting:
             task.cancel()
-        if self.tasks:
-            await asyncio.gather(*self.tasks, return_exceptions=True)
-        await self.source.aclose()  # type: ignore[attr-defined]
+        if waiting:
+            await asyncio.gather(*waiting, return_exceptions=True)
+        close = getattr(self.async_source, "aclose", None)
+        if close is not None:
+            await close()

@@ -44,21 +44,32 @@ class TokenBucket:
 
 
 class RateLimiter:
-    """One token bucket per key (host); full buckets are dropped to bound memory."""
+    """One token bucket per key (host); full buckets are dropped to bound memory.
 
-    def __init__(self, rate: float, burst: int = 1, max_keys: int = 10_000) -> None:
-        TokenBucket(rate, burst)  # validate now
+    *rate* None: no limit but the ones given per key (a robots.txt ``Crawl-delay``).
+    """
+
+    def __init__(self, rate: float | None, burst: int = 1, max_keys: int = 10_000) -> None:
+        TokenBucket(rate or 1.0, burst)  # validate now
         self.rate = rate
         self.burst = burst
         self._buckets: dict[Hashable, TokenBucket] = {}
         self._max = max_keys
 
-    async def take(self, key: Hashable) -> None:
+    async def take(self, key: Hashable, rate: float | None = None) -> None:
+        """Wait for *key*'s turn; *rate*, if given and slower, is this key's own."""
+        if rate is not None and self.rate is not None:
+            rate = min(rate, self.rate)
         bucket = self._buckets.get(key)
         if bucket is None:
+            rate = rate or self.rate
+            if rate is None:
+                return
             if len(self._buckets) >= self._max:
                 now = time.monotonic()
                 for k in [k for k, b in self._buckets.items() if b.idle(now)]:
                     del self._buckets[k]
-            bucket = self._buckets[key] = TokenBucket(self.rate, self.burst)
+            bucket = self._buckets[key] = TokenBucket(rate, self.burst)
+        elif rate is not None:
+            bucket.rate = rate
         await bucket.take()
