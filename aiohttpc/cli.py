@@ -4,6 +4,8 @@ into a directory. Network and HTTP errors print one line and exit non-zero."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -18,6 +20,7 @@ from .client.session import Client
 from .client.timeouts import Timeout
 from .errors import HTTPException
 from .progress import LiveLine, crawl_line, transfer_line
+from .ray_driver import WorkerLost
 
 EXIT_ERROR = 1  # network, TLS, protocol or file errors
 EXIT_HTTP = 22  # the server answered 4xx or 5xx (as curl -f)
@@ -57,6 +60,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--per-host", type=int, default=4, metavar="N", help="requests at once per host")
     p.add_argument("--rate", type=float, metavar="R", help="requests per second per host")
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="crawl on Ray workers (a running local Ray or a new one; 'auto' or ray://... "
+        "joins a cluster); the bodies are written by the workers",
+    )
+    p.add_argument("--workers", type=int, metavar="N", help="Ray workers (default: the CPUs)")
     progress = p.add_mutually_exclusive_group()
     progress.add_argument(
         "--progress", action="store_true", default=None, help="always show progress"
@@ -160,7 +172,14 @@ def _url_lines(path: str) -> Iterator[str]:
             handle.close()
 
 
-async def _crawl(client: Client, args: argparse.Namespace, show: bool) -> int:
+async def save_body(directory: str, response: Response) -> int:
+    """Write a 2xx body to its file in *directory* (a crawl's ``process``)."""
+    response.raise_for_status()
+    return await response.save(os.path.join(directory, output_name(response.url)))
+
+
+async def _crawl(client: Client | None, args: argparse.Namespace, show: bool) -> int:
+    """Crawl with *client*, or on Ray without one; the same files and summary."""
     if not args.output:
         raise ValueError("--from-file needs -o DIR for the bodies")
     os.makedirs(args.output, exist_ok=True)
@@ -169,29 +188,42 @@ async def _crawl(client: Client, args: argparse.Namespace, show: bool) -> int:
     started = time.monotonic()
     ok = failed = 0
     received = 0
+    store = functools.partial(save_body, os.path.abspath(args.output))
+    if client is None:
+        from .ray_driver import ray_crawl
 
-    async def store(response: Response) -> int:
-        response.raise_for_status()
-        return await response.save(os.path.join(args.output, output_name(response.url)))
-
-    async for result in client.crawl(
-        _url_lines(args.from_file),
-        concurrency=args.parallel,
-        per_host=args.per_host,
-        rate=args.rate,
-        headers=headers,
-        process=store,
-    ):
-        if result.error is None:
-            ok += 1
-            received += result.value
-        else:
-            failed += 1
+        results = ray_crawl(
+            _url_lines(args.from_file),
+            workers=args.workers,
+            concurrency=args.parallel,
+            per_host=args.per_host,
+            rate=args.rate,
+            timeout=args.timeout,
+            process=store,
+            address=args.ray or None,
+            client_options={"headers": headers, "verify": not args.insecure},
+        )
+    else:
+        results = client.crawl(
+            _url_lines(args.from_file),
+            concurrency=args.parallel,
+            per_host=args.per_host,
+            rate=args.rate,
+            headers=headers,
+            process=store,
+        )
+    async with contextlib.aclosing(results):
+        async for result in results:
+            if result.error is None:
+                ok += 1
+                received += result.value
+            else:
+                failed += 1
+                if line is not None:
+                    line.end()
+                _say(f"{result.url}: {_error_text(result.error)}")
             if line is not None:
-                line.end()
-            _say(f"{result.url}: {_error_text(result.error)}")
-        if line is not None:
-            line.show(crawl_line(ok, failed, time.monotonic() - started))
+                line.show(crawl_line(ok, failed, time.monotonic() - started))
     elapsed = time.monotonic() - started
     if line is not None:
         line.end()
@@ -206,6 +238,10 @@ async def _crawl(client: Client, args: argparse.Namespace, show: bool) -> int:
 async def _run(args: argparse.Namespace) -> int:
     show = args.progress if args.progress is not None else sys.stderr.isatty()
     timeout = Timeout(args.timeout, args.timeout, args.timeout, args.timeout)
+    if args.ray is not None:
+        if not args.from_file:
+            raise ValueError("--ray crawls: give --from-file FILE -o DIR")
+        return await _crawl(None, args, show)
     body = _body(args.data)
     try:
         async with Client(
@@ -234,6 +270,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("interrupted")
         return 130
-    except (OSError, HTTPException, ValueError, UnicodeError) as exc:
+    except (OSError, HTTPException, ValueError, UnicodeError, ImportError, WorkerLost) as exc:
         _say(_error_text(exc))
         return EXIT_ERROR

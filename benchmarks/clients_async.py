@@ -100,6 +100,61 @@ class Aiohttpc:
         return got
 
 
+class AiohttpcRay:
+    """S6 through ``ray_crawl`` on a local Ray with *workers* workers.
+
+    Ray's processes (its daemons and the workers) may use every core: pinned to the
+    client's one core they would measure Ray's scheduling, not the crawl. On this
+    machine they share the cores with the server all the same.
+    """
+
+    workers = 1
+
+    def __init__(self) -> None:
+        import ray
+
+        import aiohttpc
+
+        self.ray = ray
+        self.aiohttpc = aiohttpc
+
+    def _start(self) -> None:
+        if not self.ray.is_initialized():
+            if hasattr(os, "sched_setaffinity"):
+                os.sched_setaffinity(0, range(os.cpu_count() or 1))
+            self.ray.init(
+                num_cpus=os.cpu_count(),
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+            )
+
+    async def s6(self, port: int, urls: int, hosts: int, concurrency: int) -> int:
+        self._start()
+        per_host = max(1, concurrency // hosts)
+        ok = 0
+        async for r in self.aiohttpc.ray_crawl(
+            crawl_urls(port, urls, hosts),
+            workers=self.workers,
+            concurrency=concurrency // self.workers,
+            per_host=per_host,
+            batch_size=256,
+            process=_body_length,
+        ):
+            ok += r.ok
+        return ok
+
+
+async def _body_length(response: Any) -> int:
+    """The work on the worker: the body read, as the one-process crawl reads it; only
+    its length travels back."""
+    return len(await response.read())
+
+
+class AiohttpcRay2(AiohttpcRay):
+    workers = 2
+
+
 class PooledPeer:
     """Peers whose client object pools connections: S1-S3 differ only in its size."""
 
@@ -331,6 +386,8 @@ CLASSES: dict[str, Any] = {
     "httpx": HttpxAsync,
     "aiosonic": Aiosonic,
     "floor": Floor,
+    "aiohttpc_ray1": AiohttpcRay,
+    "aiohttpc_ray2": AiohttpcRay2,
 }
 
 
@@ -357,4 +414,6 @@ NAMES = [
     "httpx-async",
     "aiosonic-uvloop",
     "floor-uvloop",
+    "aiohttpc_ray1-uvloop",
+    "aiohttpc_ray2-uvloop",
 ]

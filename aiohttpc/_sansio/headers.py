@@ -81,6 +81,10 @@ class Headers:
         self._items = items
         self._index: dict[str, list[str]] | None = None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its bytes and fields (a crawl's results cross processes)."""
+        return (Headers, (self._raw, list(self._items)))
+
     @property
     def index(self) -> dict[str, list[str]]:
         """Lower-cased name -> its values, in order (built on first use; do not modify)."""

@@ -100,6 +100,25 @@ class Response:
         except RuntimeError:  # the loop is closed: so are its connections
             pass
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A response whose exchange is over pickles as what was received: status,
+        headers, the body if it was read (else ``content`` raises), history, trace.
+        An open one does not: its body is still on a connection."""
+        if self._finish_cb is not None:
+            raise TypeError(f"{self!r} is open: read its body or close it before pickling")
+        request = self.request
+        return (
+            _received,
+            (
+                (request.method, request.url, request.headers),
+                (self.status, self.reason, self.http_version, self.headers),
+                self.content_length,
+                self._content,
+                self.history,
+                self.trace,
+            ),
+        )
+
     @property
     def headers(self) -> Headers:
         """Case-insensitive header list: ``headers.get(name)``, ``get_all``, ``items()``."""
@@ -282,3 +301,43 @@ class Response:
             self._finish_cb = None
             self.trace.bytes_received = self._received()
             cb(ok)
+
+
+class _Over:
+    """The exchange of an unpickled response: over, nothing left to read."""
+
+    __slots__ = ("content_length", "header_list")
+    length = 0
+
+    def __init__(self, header_list: Headers, content_length: int | None) -> None:
+        self.header_list = header_list
+        self.content_length = content_length
+
+    def isclosed(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+def _received(
+    request: tuple[str, str, dict[str, str]],
+    head: tuple[int, str, str, Headers],
+    content_length: int | None,
+    content: bytes | None,
+    history: list[Response],
+    trace: Trace,
+) -> Response:
+    """A ``Response`` as it was received in another process (see ``__reduce__``)."""
+    r = Response.__new__(Response)
+    r.request = Request(*request)
+    r.status, r.reason, r.http_version, headers = head
+    r.url = r.request.url
+    r.history = history
+    r.trace = trace
+    r._core = _Over(headers, content_length)  # type: ignore[assignment]
+    r._finish_cb = None
+    r._decoder = None
+    r._content = content
+    r._consumed = True
+    return r
