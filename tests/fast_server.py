@@ -114,7 +114,10 @@ class FastServer:
         for t in list(self.open):
             t.abort()
         loop.run_until_complete(self._server.wait_closed())
-        loop.run_until_complete(asyncio.sleep(0))
+        for _ in range(100):  # until every transport has had its connection_lost
+            loop.run_until_complete(asyncio.sleep(0))
+            if not self.open:
+                break
         loop.close()
 
     def __enter__(self) -> FastServer:

@@ -80,7 +80,7 @@ def test_ten_thousand_urls_on_a_hundred_hosts_cost_a_hundred_lookups() -> None:
         urls = [f"http://{names[i % 100]}:{server.port}/close?{i}" for i in range(10_000)]
 
         async def crawl() -> list[Any]:
-            async with Client(lookup=lookup, timeout=10) as c:
+            async with Client(lookup=lookup, timeout=10, dns_ttl=3600) as c:
                 return [r async for r in c.crawl(urls, concurrency=64, per_host=2)]
 
         results = aiohttpc.run(crawl())
@@ -203,11 +203,14 @@ async def test_when_every_address_fails_the_errors_are_raised() -> None:
 
 
 async def test_a_source_address_keeps_to_its_family() -> None:
-    with FastServer() as server:
-        infos = [info("::1", refused_port("::1")), info("127.0.0.1", server.port)]
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        infos = [info("::1", refused_port("::1")), info("127.0.0.1", port)]
         sock = await dial(infos, delay=5, local_addr=("127.0.0.1", 0))
         with sock:
-            assert sock.getpeername() == ("127.0.0.1", server.port)
+            assert sock.getpeername() == ("127.0.0.1", port)
+            accepted, _ = listener.accept()
+            accepted.close()
         with pytest.raises(OSError, match="no address"):
             await dial(infos[:1], local_addr=("127.0.0.1", 0))
 
