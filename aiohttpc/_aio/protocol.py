@@ -64,10 +64,15 @@ async def bounded(
         await expiring(waiter, timeout)
     except BaseException:
         fut.remove_done_callback(_done)
-        if not fut.cancel() and not fut.cancelled():
-            # it ended as we gave up: mark its error as seen, or let its result go
-            if fut.exception() is None and discard is not None:
-                discard(fut.result())
+        # it ended as we gave up: fut.exception() marks an error as seen; a result
+        # goes to *discard*
+        if (
+            not fut.cancel()
+            and not fut.cancelled()
+            and fut.exception() is None
+            and discard is not None
+        ):
+            discard(fut.result())
         raise
     return fut.result()
 
