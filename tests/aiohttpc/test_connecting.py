@@ -255,3 +255,18 @@ async def test_client_head_limits_match_the_stdlib_with_the_same_limits(
 def test_bad_limits_are_refused() -> None:
     with pytest.raises(ValueError):
         Client(max_line=0)
+
+
+async def test_a_connection_made_as_its_wait_ends_is_handed_to_discard() -> None:
+    """What connect() relies on to close a transport that came just too late."""
+    from aiohttpc._aio.protocol import bounded
+
+    fut: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    seen: list[str] = []
+    task = asyncio.ensure_future(bounded(fut, 10, seen.append))
+    await asyncio.sleep(0)  # the task waits
+    fut.set_result("connected")
+    task.cancel()  # gives up in the same turn of the loop
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert seen == ["connected"]
