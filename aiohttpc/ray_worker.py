@@ -85,6 +85,14 @@ class CrawlWorker:
             yield await self.urls.get()
 
     async def _crawl(self) -> None:
+        """The worker's one crawl; should it fail (bad ``client_options``, a bug), every
+        URL waiting gets that error as its result, and the next batch starts anew."""
+        try:
+            await self._crawl_all()
+        except Exception as exc:
+            self._fail_waiting(exc)
+
+    async def _crawl_all(self) -> None:
         s = self.settings
         process: Callable[[Response], Any] | None = s["process"]
 
@@ -97,6 +105,7 @@ class CrawlWorker:
         timeout = s["timeout"]
         options = dict(s["client_options"])
         options.setdefault("limit", concurrency)
+        options.setdefault("limit_per_host", s["per_host"])
         options.setdefault("timeout", Timeout(timeout, timeout, timeout, None))
         async with (
             Client(**options) as client,
@@ -116,6 +125,13 @@ class CrawlWorker:
                     result = result._replace(error=portable(result.error))
                 number, queue = self._claim(result.url)
                 queue.put_nowait((number, result))
+
+    def _fail_waiting(self, exc: Exception) -> None:
+        error = RuntimeError(f"the worker's crawl failed: {type(exc).__name__}: {exc}")
+        for url, waiting in self.waiting.items():
+            for number, queue in waiting:
+                queue.put_nowait((number, CrawlResult(url, None, error)))
+        self.waiting.clear()
 
     def _claim(self, url: str) -> tuple[int, asyncio.Queue[tuple[int, CrawlResult]]]:
         waiting = self.waiting[url]

@@ -245,3 +245,33 @@ def test_the_command_line_crawls_on_ray(
 async def no_such_name(host: str, port: int) -> list[Any]:
     """A lookup that finds nothing, at once (no socket, no resolver)."""
     raise OSError(f"{host}: no such name (made up for the test)")
+
+
+def test_a_worker_whose_crawl_cannot_run_answers_every_url_with_the_error() -> None:
+    """The worker class on its own (no Ray): options the Client refuses."""
+    from aiohttpc.ray_worker import CrawlWorker
+
+    settings = {
+        "concurrency": 4,
+        "per_host": 2,
+        "rate": None,
+        "timeout": 5,
+        "process": None,
+        "robots": False,
+        "client_options": {"max_line": 0},
+    }
+
+    async def go() -> list[Any]:
+        worker = CrawlWorker(settings)
+        out = []
+        for batch in (
+            [(0, "http://127.0.0.1:9/a"), (1, "http://127.0.0.1:9/b")],
+            [(2, "http://127.0.0.1:9/c")],
+        ):
+            async for chunk in worker.run(batch):
+                out += chunk
+        return out
+
+    results = aiohttpc.run(go())
+    assert sorted(n for n, _ in results) == [0, 1, 2]
+    assert all("max_line must be positive" in str(r.error) for _, r in results)
