@@ -93,7 +93,7 @@ async def crawl(
         urls,
         concurrency=concurrency,
         per_host=per_host,
-        limiter=RateLimiter(rate) if rate or robots else None,
+        limiter=RateLimiter(rate or None) if rate or robots else None,
         robots=Robots(client) if robots else None,
         room=lookahead if lookahead is not None else 4 * concurrency,
         method=method,

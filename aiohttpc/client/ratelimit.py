@@ -50,7 +50,7 @@ class RateLimiter:
     """
 
     def __init__(self, rate: float | None, burst: int = 1, max_keys: int = 10_000) -> None:
-        TokenBucket(rate or 1.0, burst)  # validate now
+        TokenBucket(1.0 if rate is None else rate, burst)  # validate now
         self.rate = rate
         self.burst = burst
         self._buckets: dict[Hashable, TokenBucket] = {}
