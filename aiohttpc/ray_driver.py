@@ -169,26 +169,29 @@ class _Run:
 
     async def results(self, urls: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[CrawlResult]:
         source = _numbered(urls)
-        while True:
-            await self._fill(source)
-            while self.ready:
-                yield self.ready.pop()
-            if self.exhausted and not self.out and not self.buffered:
-                return
-            kind, batch, value = await self.events.queue.get()
-            if kind == "chunk":
-                for number, result in value:
-                    if batch.left.pop(number, None) is not None:
-                        self.out -= 1
-                        self.attempts.pop(number, None)
-                        yield result
-            else:  # "end" or "lost": the batch is over; what has no result goes again
-                self.pool[batch.worker].in_flight -= 1
-                if kind == "lost" and value is False:
-                    self._bury(batch.worker)
-                self._resend(batch)
+        try:
+            while True:
+                await self._fill(source)
+                while self.ready:
+                    yield self.ready.pop()
+                if self.exhausted and not self.out and not self.buffered:
+                    return
+                kind, batch, value = await self.events.queue.get()
+                if kind == "chunk":
+                    for number, result in value:
+                        if batch.left.pop(number, None) is not None:
+                            self.out -= 1
+                            self.attempts.pop(number, None)
+                            yield result
+                else:  # "end" or "lost": the batch is over; what has no result goes again
+                    self.pool[batch.worker].in_flight -= 1
+                    if kind == "lost" and value is False:
+                        self._bury(batch.worker)
+                    self._resend(batch)
+        finally:
+            await source.aclose()
 
-    async def _fill(self, source: AsyncIterator[tuple[int, str]]) -> None:
+    async def _fill(self, source: AsyncGenerator[tuple[int, str], None]) -> None:
         """Read URLs while a worker can take them; send the batches that are due."""
         room = len(self.alive) * (self.depth + 1) * self.batch_size
         while not self.exhausted and self.buffered + self.out + len(self.ready) < room:
@@ -282,7 +285,9 @@ class _Run:
                 pass
 
 
-async def _numbered(urls: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[tuple[int, str]]:
+async def _numbered(
+    urls: Iterable[str] | AsyncIterable[str],
+) -> AsyncGenerator[tuple[int, str], None]:
     number = 0
     if isinstance(urls, AsyncIterable):
         async for url in urls:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,14 @@ def our_actors() -> list[str]:
     )
 
 
+def no_actors_left(within: float = 60) -> bool:
+    """Whether the crawl's actors are gone (``ray.kill`` takes effect soon after)."""
+    deadline = time.monotonic() + within
+    while our_actors() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not our_actors()
+
+
 def test_rendezvous_moves_only_a_lost_workers_hosts() -> None:
     names = [f"host{i}.test" for i in range(500)]
     before = {h: rendezvous(h, range(4)) for h in names}
@@ -93,7 +102,7 @@ def test_every_url_once_and_per_host_holds_across_two_workers(local_ray: None) -
             assert s.paths is not None and set(s.paths.values()) == {1}  # each URL fetched once
             assert s.max_active <= 2 and s.max_open <= 2, (s.host, s.max_active, s.max_open)
         assert max(s.max_active for s in servers) == 2  # the limit was reached, and held
-    assert our_actors() == []  # the crawl's actors end with it
+    assert no_actors_left()  # the crawl's actors end with it
 
 
 @pytest.mark.parametrize("restart", [False, True], ids=["killed", "restarted"])
@@ -130,9 +139,10 @@ def rss() -> int:
 
 
 def test_the_driver_reads_lazily_and_stays_bounded_for_200k_urls(local_ray: None) -> None:
-    # 200,000 URLs, lazily made, on 20 loopback hosts where nothing listens: each
-    # fails at once on its worker (connection refused), so the crawl is quick and
-    # only the driver's bookkeeping is measured
+    # 200,000 URLs, lazily made, on 20 loopback hosts where nothing listens; with
+    # robots=True each host's robots.txt is unreachable once, and its URLs are then
+    # refused on their worker without a connection: the crawl is quick, and what is
+    # measured is the driver's bookkeeping
     port = refused_port()
     state = {"read": 0, "got": 0, "ahead": 0}
     workers, batch, depth = 2, 256, 2
@@ -152,8 +162,9 @@ def test_the_driver_reads_lazily_and_stays_bounded_for_200k_urls(local_ray: None
             batch_size=batch,
             batches_in_flight=depth,
             timeout=10,
+            robots=True,
         ):
-            assert isinstance(r.error, ConnectionRefusedError), r
+            assert isinstance(r.error, aiohttpc.RobotsDisallowed), r
             state["got"] += 1
             state["ahead"] = max(state["ahead"], state["read"] - state["got"])
             if state["got"] % 20_000 == 0:
@@ -275,3 +286,30 @@ def test_a_worker_whose_crawl_cannot_run_answers_every_url_with_the_error() -> N
     results = aiohttpc.run(go())
     assert sorted(n for n, _ in results) == [0, 1, 2]
     assert all("max_line must be positive" in str(r.error) for _, r in results)
+
+
+def test_leaving_early_closes_the_source_and_ends_the_workers(local_ray: None) -> None:
+    closed: list[bool] = []
+    with FastServer() as server:
+
+        def urls() -> Iterator[str]:
+            try:
+                for i in range(100_000):
+                    yield server.url(f"/ok?{i}")
+            finally:
+                closed.append(True)
+
+        async def go() -> int:
+            got = 0
+            async with contextlib.aclosing(aiohttpc.ray_crawl(urls(), workers=2)) as crawl:
+                async for r in crawl:
+                    assert r.ok
+                    got += 1
+                    if got == 50:
+                        break
+            return got
+
+        assert aiohttpc.run(go()) == 50
+        assert server.requests < 100_000
+    assert closed == [True]
+    assert no_actors_left()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.robotparser import RobotFileParser
 
 from . import urls as urlmod
@@ -31,6 +31,11 @@ class RobotsDisallowed(Exception):
         super().__init__(f"{url}: {why} (user agent {agent!r})")
         self.url = url
         self.agent = agent
+        self.why = why
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its parts (a crawl's results cross processes)."""
+        return (type(self), (self.url, self.agent, self.why))
 
 
 class _Rules(RobotFileParser):

@@ -134,3 +134,13 @@ async def test_leaving_early_closes_an_async_source_that_is_waiting() -> None:
                 break
             await gen.aclose()  # type: ignore[attr-defined]
     assert closed.is_set()
+
+
+def test_the_error_pickles_whole() -> None:
+    """Results cross processes (ray_crawl): the error must arrive as itself."""
+    import pickle
+
+    exc = RobotsDisallowed("http://h/x", "bot/1", "robots.txt answered 403")
+    back = pickle.loads(pickle.dumps(exc))
+    assert type(back) is RobotsDisallowed and str(back) == str(exc)
+    assert (back.url, back.agent, back.why) == ("http://h/x", "bot/1", "robots.txt answered 403")
