@@ -204,7 +204,7 @@ class HTTPConnection:
             if not host:  # any address, as socket.bind(("", port)) takes it
                 host = "::" if ":" in self.host else "0.0.0.0"
             kwargs["local_addr"] = (host, port)
-        if is_address(self.host) or (self.resolver is None and self.happy_eyeballs_delay is None):
+        if (self.resolver is None and self.happy_eyeballs_delay is None) or is_address(self.host):
             connecting = loop.create_connection(
                 lambda: HTTPProtocol(loop, limits=self.limits), self.host, self.port, **kwargs
             )
