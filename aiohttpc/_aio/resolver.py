@@ -74,11 +74,3 @@ class Resolver:
             while len(self._cache) > self.max_names:
                 self._cache.popitem(last=False)
         return infos
-
-    def forget(self, host: str | None = None) -> None:
-        """Drop one name's cached addresses, or all of them."""
-        if host is None:
-            self._cache.clear()
-            return
-        for key in [k for k in self._cache if k[0] == host.lower()]:
-            del self._cache[key]

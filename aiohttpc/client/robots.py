@@ -52,7 +52,6 @@ class Robots:
         self.agent = agent or client.headers.get("User-Agent", "*")
         self.max_hosts = max_hosts
         self._rules: OrderedDict[str, asyncio.Future[tuple[_Rules, str]]] = OrderedDict()
-        self.fetches = 0
 
     async def check(self, url: str, parsed: urlmod.URL) -> float | None:
         """The host's Crawl-delay for the agent (seconds), or None; raises
@@ -73,7 +72,6 @@ class Robots:
         return float(delay) if delay else None
 
     async def _fetch(self, origin: str) -> tuple[_Rules, str]:
-        self.fetches += 1
         parser = _Rules(origin + "/robots.txt")
         try:
             async with self.client.stream("GET", origin + "/robots.txt") as response:
