@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import ray
 
 import aiohttpc
 from aiohttpc.cli import main as cli_main
@@ -22,7 +23,6 @@ from aiohttpc.cli import output_name
 from aiohttpc.ray_driver import rendezvous
 from tests.fast_server import FastServer
 
-ray = pytest.importorskip("ray")  # a dependency of the test extra: installed in CI
 ROOT = str(Path(__file__).resolve().parent.parent)
 pytestmark = pytest.mark.timeout(180)
 
