@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import clients_async, clients_sync, instructions, report
+from benchmarks import clients_async, clients_sync, instructions, objects, report
 from benchmarks.__main__ import (
     EmbeddedServer,
     download_sizes,
@@ -209,3 +209,12 @@ def test_chart_has_a_column_per_server_and_a_row_per_scenario_run_anywhere() -> 
     }
     assert report.chart_grid(results) == (["S1", "S4", "S5"], ["embedded", "nginx"])
     assert report.chart_grid({"servers": {"embedded": {}}}) == ([], ["embedded"])
+
+
+def test_objects_per_response_in_flight_are_counted_per_connection(port: int) -> None:
+    """Twice as many connections hold twice as many objects: the figure is per
+    connection, and the client's response holds more than the core's it wraps."""
+    core = [objects.count("core", port, n) for n in (40, 80)]
+    client = objects.count("client", port, 40)
+    assert 5 < core[0] < 200 and abs(core[0] - core[1]) < 0.1 * core[0], core
+    assert client > core[0], (client, core)
