@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._aio import sender
@@ -206,7 +206,7 @@ class HTTPConnection:
             kwargs["local_addr"] = (host, port)
         if (self.resolver is None and self.happy_eyeballs_delay is None) or is_address(self.host):
             connecting = loop.create_connection(
-                lambda: HTTPProtocol(loop, limits=self.limits), self.host, self.port, **kwargs
+                self._protocol_factory(loop), self.host, self.port, **kwargs
             )
         else:
             connecting = self._dial(loop, kwargs.get("local_addr"))
@@ -223,6 +223,9 @@ class HTTPConnection:
             self._drop_protocol()
             raise
 
+    def _protocol_factory(self, loop: asyncio.AbstractEventLoop) -> Callable[[], HTTPProtocol]:
+        return lambda: HTTPProtocol(loop, limits=self.limits)
+
     async def _dial(
         self, loop: asyncio.AbstractEventLoop, local_addr: tuple[str, int] | None
     ) -> tuple[asyncio.Transport, HTTPProtocol]:
@@ -233,9 +236,7 @@ class HTTPConnection:
             infos = await system_lookup(self.host, self.port)
         sock = await dial(infos, delay=self.happy_eyeballs_delay, local_addr=local_addr)
         try:
-            return await loop.create_connection(
-                lambda: HTTPProtocol(loop, limits=self.limits), sock=sock
-            )
+            return await loop.create_connection(self._protocol_factory(loop), sock=sock)
         except BaseException:
             sock.close()
             raise
@@ -247,9 +248,7 @@ class HTTPConnection:
         """
         self._drop_protocol()
         loop = asyncio.get_running_loop()
-        task = loop.create_task(
-            loop.create_connection(lambda: HTTPProtocol(loop, limits=self.limits), sock=sock)
-        )
+        task = loop.create_task(loop.create_connection(self._protocol_factory(loop), sock=sock))
         _transport, protocol = await bounded(task, resolve_timeout(self.timeout), _close)
         self._protocol = protocol
 

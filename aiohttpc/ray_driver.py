@@ -58,16 +58,6 @@ class _Worker:
     in_flight: int = 0
 
 
-class _Events:
-    """What the batch tasks tell the driver loop, in order."""
-
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[tuple[str, _Batch, Any]] = asyncio.Queue()
-
-    def put(self, kind: str, batch: _Batch, value: Any = None) -> None:
-        self.queue.put_nowait((kind, batch, value))
-
-
 def _connect(ray: Any, address: str | None) -> None:
     if not ray.is_initialized():
         # None: a running local instance, or a new one; "auto" / "ray://...": a cluster
@@ -159,7 +149,8 @@ class _Run:
         self.batch_size = batch_size
         self.depth = depth
         self.max_attempts = attempts
-        self.events = _Events()
+        # what the batch tasks tell the driver loop, in order: (kind, batch, value)
+        self.events: asyncio.Queue[tuple[str, _Batch, Any]] = asyncio.Queue()
         self.tasks: set[asyncio.Task[None]] = set()
         self.attempts: dict[int, int] = {}  # number -> times its batch was lost
         self.ready: list[CrawlResult] = []  # results made on the driver (bad URLs, lost)
@@ -176,7 +167,7 @@ class _Run:
                     yield self.ready.pop()
                 if self.exhausted and not self.out and not self.buffered:
                     return
-                kind, batch, value = await self.events.queue.get()
+                kind, batch, value = await self.events.get()
                 if kind == "chunk":
                     for number, result in value:
                         if batch.left.pop(number, None) is not None:
@@ -230,11 +221,11 @@ class _Run:
     async def _stream(self, actor: Any, batch: _Batch, items: list[tuple[int, str]]) -> None:
         try:
             async for ref in actor.run.options(num_returns="streaming").remote(items):
-                self.events.put("chunk", batch, await ref)
+                self.events.put_nowait(("chunk", batch, await ref))
         except Exception:  # the actor died (or could not run the batch)
-            self.events.put("lost", batch, await self._answers(actor))
+            self.events.put_nowait(("lost", batch, await self._answers(actor)))
             return
-        self.events.put("end", batch)
+        self.events.put_nowait(("end", batch, None))
 
     async def _answers(self, actor: Any) -> bool:
         """Whether *actor* is (again) alive: Ray may have restarted it."""

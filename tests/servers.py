@@ -22,6 +22,13 @@ from typing import Any
 TIMEOUT = 10.0
 
 
+def refused_port(host: str = "127.0.0.1") -> int:
+    """A port on *host* with nothing listening (bound, then let go): connects are refused."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
 class Conn:
     """One accepted connection, as a script sees it. Everything received is recorded."""
 

@@ -22,6 +22,7 @@ from aiohttpc.cli import main as cli_main
 from aiohttpc.cli import output_name
 from aiohttpc.ray_driver import rendezvous
 from tests.fast_server import FastServer
+from tests.servers import refused_port
 
 ROOT = str(Path(__file__).resolve().parent.parent)
 pytestmark = pytest.mark.timeout(180)
@@ -175,14 +176,6 @@ def test_the_driver_reads_lazily_and_stays_bounded_for_200k_urls(local_ray: None
     assert state["ahead"] <= workers * (depth + 1) * batch + 1
     # the driver's memory after 20,000 results and after 200,000: no growth with the list
     assert sizes[-1] - sizes[0] < 32 << 20, sizes
-
-
-def refused_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def status(response: Any) -> int:

@@ -21,7 +21,7 @@ from aiohttpc import Client, HTTPConnection
 from aiohttpc._aio.dialer import dial, interleave
 from aiohttpc._aio.resolver import AddrInfo, Resolver
 from tests.fast_server import FastServer
-from tests.servers import ScriptedServer, replies
+from tests.servers import ScriptedServer, refused_port, replies
 from tests.stdlib_reading import stdlib_reads
 
 V4, V6, TCP = socket.AF_INET, socket.AF_INET6, socket.SOCK_STREAM
@@ -48,12 +48,6 @@ class CountingLookup:
         if host not in self.table:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         return self.table[host]
-
-
-def refused_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(V6 if ":" in host else V4) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager

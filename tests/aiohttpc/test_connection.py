@@ -11,7 +11,7 @@ import pytest
 
 import aiohttpc
 from aiohttpc import errors
-from tests.servers import Conn, ScriptedServer, per_connection, replies, response
+from tests.servers import Conn, ScriptedServer, per_connection, refused_port, replies, response
 
 
 def conn_to(srv: ScriptedServer, **kw) -> aiohttpc.HTTPConnection:
@@ -218,11 +218,7 @@ async def test_injection_rejected_before_anything_is_sent(call, exc):
 
 
 async def test_connect_refused():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    conn = aiohttpc.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn = aiohttpc.HTTPConnection("127.0.0.1", refused_port(), timeout=5)
     with pytest.raises(ConnectionRefusedError):
         await conn.request("GET", "/")
     await conn.close()

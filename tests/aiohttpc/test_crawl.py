@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -14,12 +13,7 @@ from aiohttpc import Client, CrawlResult
 from aiohttpc.client.response import HTTPStatusError
 from tests.app_server import AppServer
 from tests.fast_server import FastServer
-
-
-def refused_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.servers import refused_port
 
 
 async def test_every_url_gets_exactly_one_result() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import socket
 from collections.abc import AsyncIterator
 from urllib.robotparser import RobotFileParser
 
@@ -12,6 +11,7 @@ import aiohttpc
 from aiohttpc import Client, RobotsDisallowed
 from tests.app_server import AppServer
 from tests.fast_server import FastServer
+from tests.servers import refused_port
 
 RULES = b"""\
 User-agent: somebot
@@ -81,9 +81,7 @@ async def test_what_an_unreadable_robots_txt_means() -> None:
 
 
 async def test_an_unreachable_host_is_disallowed_and_asked_once() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = refused_port()
     urls = [f"http://127.0.0.1:{port}/{i}" for i in range(6)]
     async with Client(timeout=5) as c:
         from aiohttpc.client.crawl import crawl
