@@ -1,4 +1,4 @@
-"""Build: the sans-IO modules compiled with mypyc where a C compiler is there.
+"""Build: the per-request path compiled with mypyc where a C compiler is there.
 
 Everything else is in ``pyproject.toml``. Without a compiler (or with
 ``AIOHTTPC_NO_EXTENSIONS=1``) the package installs as pure Python, saying so in one
@@ -15,9 +15,12 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
-# Compiled together, as one group: the per-request sans-IO rules. Left as Python:
-# the package __init__, and heap.py (its hook is monkeypatched in tests, and it runs
-# once per process).
+# Compiled together, as one group: the per-request path. The sans-IO rules; the
+# protocol and the direct receive; the response; the small-request write. Left as
+# Python: the package __init__s; heap.py (its hook is monkeypatched in tests, and it
+# runs once per process); the connection, whose class attributes (``default_port``,
+# ``response_class``, ``auto_open``...) subclasses and callers override, which a
+# compiled class would not see.
 COMPILED = [
     "aiohttpc/_sansio/grammar.py",
     "aiohttpc/_sansio/headers.py",
@@ -29,6 +32,10 @@ COMPILED = [
     "aiohttpc/_sansio/reader.py",
     "aiohttpc/_sansio/request_head.py",
     "aiohttpc/_sansio/incoming.py",
+    "aiohttpc/_aio/protocol.py",
+    "aiohttpc/_aio/receive_into.py",
+    "aiohttpc/_aio/small_request.py",
+    "aiohttpc/response.py",
 ]
 
 
@@ -61,7 +68,7 @@ def ext_modules() -> list[object]:
     old = Path.cwd()
     os.chdir(here)  # mypyc takes paths relative to the project
     try:
-        return list(mypycify(COMPILED, opt_level="3", group_name="aiohttpc_sansio"))
+        return list(mypycify(COMPILED, opt_level="3", group_name="aiohttpc_native"))
     except Exception as exc:  # mypyc could not translate: the source is still whole
         _say(f"not compiled ({type(exc).__name__}: {exc}); installed as pure Python")
         return []

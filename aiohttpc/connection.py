@@ -26,9 +26,9 @@ import socket
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._aio import sender
+from ._aio import sender, small_request
 from ._aio.dialer import dial, is_address
-from ._aio.protocol import HTTPProtocol, bounded
+from ._aio.protocol import HTTPProtocol, bounded, resolve_timeout
 from ._aio.resolver import Resolver, system_lookup
 from ._sansio import body as bodies
 from ._sansio import serializer
@@ -47,15 +47,6 @@ from .errors import (
 )
 from .response import HTTPResponse
 from .status import HTTP_PORT
-
-SMALL_BODY = 1 << 16  # bodies up to this size go out in the same write as the head
-
-
-def resolve_timeout(timeout: Any) -> float | None:
-    """``socket._GLOBAL_DEFAULT_TIMEOUT`` means the process-wide socket default."""
-    if timeout is socket._GLOBAL_DEFAULT_TIMEOUT:  # type: ignore[attr-defined]
-        return socket.getdefaulttimeout()
-    return timeout  # type: ignore[no-any-return]
 
 
 def _close(connected: tuple[asyncio.BaseTransport, Any]) -> None:
@@ -414,19 +405,12 @@ class HTTPConnection:
 
     def _small(self, out: Outgoing) -> bool:
         """Whether *out* is written in one go: no body, or a small bytes body."""
-        kind = out.kind
-        return kind == bodies.NONE or (
-            kind == bodies.BYTES
-            and not out.chunked
-            and len(out.body) <= SMALL_BODY
-            and not self.request_head.expect_continue
-        )
+        return small_request.is_small(out, self.request_head.expect_continue)
 
     def sends_at_once(self, out: Outgoing) -> bool:
         """Whether *out* goes out in one write on the open connection (nothing to wait for:
         no connect, no body to stream, no paused transport to drain)."""
-        p = self._protocol
-        return p is not None and not p.writing_paused and p.usable and self._small(out)
+        return small_request.at_once(self._protocol, out, self.request_head.expect_continue)
 
     def send_now(self, out: Outgoing) -> None:
         """Write a request for which ``sends_at_once`` held, without awaiting anything.
@@ -442,9 +426,17 @@ class HTTPConnection:
 
     def _written_at_once(self, out: Outgoing) -> bool:
         """Write *out* when ``sends_at_once`` holds; False (nothing done) when not."""
-        if not self.sends_at_once(out):
-            return False
-        self._write_whole(self._protocol, out)  # type: ignore[arg-type]
+        rq = self.request_head
+        try:
+            if not small_request.write_at_once(
+                self._protocol, out, rq.method, rq.expect_continue, self.debuglevel
+            ):
+                return False
+        except BaseException:
+            self.close_nowait()
+            raise
+        self._expected = True
+        self.last_body_path = None if out.kind == bodies.NONE else "copy"
         return True
 
     def announce_idle(self, out: Outgoing) -> bytes | None:
@@ -463,17 +455,9 @@ class HTTPConnection:
 
     def _announce(self, p: HTTPProtocol, out: Outgoing) -> bytes:
         """Expect the response to *out* and return its bytes (head and small body)."""
-        # Fields by name: unpacking a NamedTuple goes through an iterator.
-        head = out.head
-        body = out.body
         self.last_body_path = None if out.kind == bodies.NONE else "copy"
-        p.rx.expect(self.request_head.method)
         self._expected = True
-        if self.debuglevel > 0:
-            print("send:", repr(head))
-            if body:
-                print("send:", repr(body))
-        return head + body if body else head
+        return small_request.announce(p, out, self.request_head.method, self.debuglevel)
 
     def _write_whole(self, p: HTTPProtocol, out: Outgoing) -> None:
         """Write a small request in one go; a failed write closes the connection."""
@@ -515,7 +499,7 @@ class HTTPConnection:
 
     async def send_prepared(self, out: Outgoing) -> None:
         """Send a request made by ``prepare_request``/``prepare_end``: head, then body."""
-        head, body, kind, chunked = out
+        head, body, kind, chunked = out.head, out.body, out.kind, out.chunked
         p = self._protocol if self.connected else None  # no coroutine for the common case
         if p is None:
             try:

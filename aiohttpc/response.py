@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from http.client import HTTPMessage
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from ._aio.protocol import HTTPProtocol
 from ._aio.receive_into import receive_into
@@ -20,6 +20,9 @@ from ._sansio.headers import Headers
 from ._sansio.incoming import ResponseStream
 from ._sansio.reader import LARGE_READ, NEED, BodyReader
 from .errors import ImproperConnectionState, ResponseNotReady
+
+if TYPE_CHECKING:
+    from ._aio.elsewhere import ReadElsewhere
 
 
 class _ProtocolSource:
@@ -48,18 +51,6 @@ class _ProtocolSource:
         # After a 101 the connection is its taker's (``upgrade``), not ours to close.
         if not p.reusable(self.stream, complete) and not p.upgraded:
             p.close()
-
-
-if TYPE_CHECKING:  # for mypy only: at runtime a Protocol class cost ~1.5k instructions a response
-
-    class ReadElsewhere(Protocol):
-        """A reader that keeps its own buffer and takes this response's body (the
-        blocking façade's response): whether it is done with the body, and the news
-        that the connection was closed under it."""
-
-        def isclosed(self) -> bool: ...
-
-        def close_local(self) -> None: ...
 
 
 # What a reader elsewhere drives on the loop: the connection's protocol, the body's
@@ -108,6 +99,7 @@ class HTTPResponse:
         if owns_connection:  # for a caller making a response itself; else the head says
             head.will_close = True
         self._source = _ProtocolSource(protocol, stream)
+        self._scratch: bytearray | None = None  # where large reads are received (read)
         self._reader = BodyReader(self._source, head.length, head.chunked, method == "HEAD")
 
     def __repr__(self) -> str:
@@ -131,7 +123,10 @@ class HTTPResponse:
         """The headers as an ``http.client.HTTPMessage``, built on first use."""
         return self._head.headers.message
 
-    headers = msg
+    @property
+    def headers(self) -> HTTPMessage:
+        """The same as ``msg``."""
+        return self._head.headers.message
 
     @property
     def trailers(self) -> Headers | None:
@@ -255,11 +250,35 @@ class HTTPResponse:
             raise
 
     async def read(self, amt: int | None = None) -> bytes:
-        """Read *amt* bytes (fewer only at the end of the body), or the whole rest."""
+        """Read *amt* bytes (fewer only at the end of the body), or the whole rest.
+
+        A read of ``LARGE_READ`` bytes or more that has not arrived yet, from a
+        Content-Length body on plain TCP, is received straight into memory of this
+        response's and copied out once (see ``receive_into``), not joined from pieces.
+        """
         reader = self._reader
+        if (
+            amt is not None
+            and amt >= LARGE_READ
+            and self._source.buffer.size < amt
+            and self._p.can_receive_into(LARGE_READ)
+        ):
+            return await self._read_large(amt)
         while (data := reader.try_read(amt)) is NEED:
             await self._more(reader.want)
         return data  # type: ignore[no-any-return]
+
+    async def _read_large(self, amt: int) -> bytes:
+        left = self._reader.length
+        if left is not None and left < amt:
+            amt = left  # as read(amt) asks no more than the body has
+        scratch = self._scratch
+        if scratch is None or len(scratch) < amt:
+            # kept for the next read: a fresh one each time costs page faults
+            scratch = self._scratch = bytearray(amt)
+        with memoryview(scratch) as whole, whole[:amt] as view:
+            n = await self._fill(view)
+            return bytes(view[:n]) if n < amt else bytes(view)
 
     async def readinto(self, b: Any) -> int:
         """Read into a writable buffer, as ``read(len(b))`` would; returns the count.
@@ -267,20 +286,21 @@ class HTTPResponse:
         A read of ``LARGE_READ`` bytes or more from a Content-Length body on plain TCP
         receives the bytes straight into *b* (see ``receive_into``).
         """
-        view = memoryview(b).cast("B")
-        try:
-            n = len(view)
-            filled = await self._receive_into(view) if n >= LARGE_READ else 0
-            if filled < n:
-                # The rest the usual way: a small rest, TLS, chunked, or the body's end
-                # or failure, which read() reports by the stdlib's rules.
-                reader = self._reader
-                while (count := reader.try_fill(view, filled)) is NEED:
-                    await self._more(reader.want)
-                filled = count
-            return filled  # type: ignore[no-any-return]
-        finally:
-            view.release()  # the caller's buffer may be resized again
+        with memoryview(b) as raw, raw.cast("B") as view:  # released: *b* may resize again
+            return await self._fill(view)
+
+    async def _fill(self, view: memoryview) -> int:
+        """``readinto``'s work, into a byte view."""
+        n = len(view)
+        filled = await self._receive_into(view) if n >= LARGE_READ else 0
+        if filled < n:
+            # The rest the usual way: a small rest, TLS, chunked, or the body's end
+            # or failure, which read() reports by the stdlib's rules.
+            reader = self._reader
+            while (count := reader.try_fill(view, filled)) is NEED:
+                await self._more(reader.want)
+            filled = count
+        return filled  # type: ignore[no-any-return]
 
     async def _receive_into(self, view: memoryview) -> int:
         """Copy what has arrived into *view*, then receive the rest straight into it."""

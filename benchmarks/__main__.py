@@ -24,7 +24,17 @@ from . import clients_async, clients_sync, report
 from .external import nginx_server, server_capacity, wrk_run
 from .scenarios import SCENARIOS
 
-ALL_CLIENTS = [*clients_sync.NAMES, *clients_async.NAMES, "wrk"]
+# A client name ending in PURE runs that client on aiohttpc's Python source
+# (AIOHTTPC_NO_EXTENSIONS=1 in its worker): the compiled and the pure-Python build side
+# by side in one run. Listed when this install is compiled (else they are the same).
+PURE = "@pure"
+PURE_CLIENTS = ["sync_facade", "aiohttpc-uvloop", "aiohttpc_read-uvloop"]
+ALL_CLIENTS = [
+    *clients_sync.NAMES,
+    *clients_async.NAMES,
+    *(c + PURE for c in PURE_CLIENTS),
+    "wrk",
+]
 RESULTS = Path(__file__).resolve().parent / "results"
 WORKER_TIMEOUT = 180  # seconds for one client on one scenario
 # Scenarios a server cannot measure fairly, and why.
@@ -73,11 +83,20 @@ class EmbeddedServer:
             self.proc.stdout.close()
 
 
+def build_env(client: str) -> tuple[str, dict[str, str] | None]:
+    """(the client's own name, the environment of its worker): a ``PURE`` name's worker
+    runs aiohttpc's Python source; others inherit this process's environment."""
+    if client.endswith(PURE):
+        return client.removesuffix(PURE), {**os.environ, "AIOHTTPC_NO_EXTENSIONS": "1"}
+    return client, None
+
+
 def run_worker(
     client: str, scenario: str, port: int, params: dict[str, Any], cpu: int | None, quick: bool
 ) -> dict[str, Any]:
     if client == "wrk":
         return wrk_run(scenario, port, params, cpu, quick)
+    client, env = build_env(client)
     known = clients_sync if client in clients_sync.NAMES else clients_async
     if not known.supports(client, scenario):
         return {"skipped": "not applicable"}  # no process started for nothing
@@ -93,7 +112,7 @@ def run_worker(
     if cpu is not None:
         cmd += ["--cpu", str(cpu)]
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=WORKER_TIMEOUT)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=WORKER_TIMEOUT, env=env)
     except subprocess.TimeoutExpired:
         return {"error": "timed out"}
     try:
@@ -121,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
 
     scenarios = [s for s in SCENARIOS if not args.only or s in args.only.upper().split(",")]
     clients = [c for c in ALL_CLIENTS if not args.clients or c in args.clients.split(",")]
+    if not _compiled_build():
+        clients = [c for c in clients if not c.endswith(PURE)]
     runs = args.runs or (1 if args.quick else 3)
     server_cpu, client_cpu = cpus()
 
@@ -142,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "runs": runs,
         "pinned": [server_cpu, client_cpu],
-        # which build of aiohttpc's sans-IO rules the workers run (AIOHTTPC_NO_EXTENSIONS)
+        # which build of aiohttpc the workers run (the PURE clients: the Python source)
         "compiled": _compiled_build(),
         "servers": {},
     }

@@ -206,6 +206,26 @@ class AiohttpcReadinto:
         return total
 
 
+class AiohttpcRead:
+    """S4 with ``await r.read(1 MiB)`` in a loop: ``http.client``'s idiom (compare
+    ``stdlib``, whose S4 is the same loop)."""
+
+    def __init__(self) -> None:
+        import aiohttpc
+
+        self.aiohttpc = aiohttpc
+
+    async def s4(self, port: int, size: int) -> int:
+        conn = self.aiohttpc.HTTPConnection(HOST, port)
+        await conn.request("GET", f"/large?size={size}")
+        r = await conn.getresponse()
+        total = 0
+        while data := await r.read(PIECE):
+            total += len(data)
+        await conn.close()
+        return total
+
+
 class Aiohttp(PooledPeer):
     def __init__(self) -> None:
         import aiohttp
@@ -382,6 +402,7 @@ class Floor:
 CLASSES: dict[str, Any] = {
     "aiohttpc": Aiohttpc,
     "aiohttpc_readinto": AiohttpcReadinto,
+    "aiohttpc_read": AiohttpcRead,
     "aiohttp": Aiohttp,
     "httpx": HttpxAsync,
     "aiosonic": Aiosonic,
@@ -409,6 +430,7 @@ NAMES = [
     "aiohttpc-asyncio",
     "aiohttpc-uvloop",
     "aiohttpc_readinto-uvloop",
+    "aiohttpc_read-uvloop",
     "aiohttp-asyncio",
     "aiohttp-uvloop",
     "httpx-async",

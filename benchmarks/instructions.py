@@ -17,9 +17,11 @@ import shutil
 import subprocess
 import sys
 
-from .__main__ import EmbeddedServer
+from .__main__ import PURE, EmbeddedServer, _compiled_build, build_env
 
 DEFAULT_CLIENTS = "floor-uvloop,aiohttpc-uvloop,sync_facade,stdlib"
+# and, on a compiled install, aiohttpc's Python source beside it
+PURE_CLIENTS = f"aiohttpc-uvloop{PURE},sync_facade{PURE}"
 WARMUP = 200  # requests each worker runs first, in both runs
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
@@ -35,6 +37,7 @@ def collected(stderr: str) -> int:
 def count(valgrind: str, client: str, port: int, requests: int) -> int:
     """Instructions one worker process executes for *requests* S1 requests."""
     params = {"requests": requests, "_warmup": {"requests": WARMUP}}
+    client, env = build_env(client)
     cmd = [
         valgrind,
         "--tool=callgrind",
@@ -47,7 +50,7 @@ def count(valgrind: str, client: str, port: int, requests: int) -> int:
         str(port),
         json.dumps(params),
     ]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if result.get("count") != requests:
         raise RuntimeError(f"{client}: {result}")
@@ -62,17 +65,18 @@ def per_request(valgrind: str, client: str, port: int, small: int, large: int) -
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.instructions", description=__doc__)
-    ap.add_argument("--clients", default=DEFAULT_CLIENTS, help="comma separated")
+    ap.add_argument("--clients", default=None, help="comma separated")
     ap.add_argument("--requests", type=int, default=2000, help="the difference in requests")
     args = ap.parse_args(argv)
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         print("valgrind is not installed (Debian: apt-get install valgrind)", file=sys.stderr)
         return 2
+    clients = args.clients or DEFAULT_CLIENTS + ("," + PURE_CLIENTS if _compiled_build() else "")
     server = EmbeddedServer(None)
     try:
         rows = []
-        for client in args.clients.split(","):
+        for client in clients.split(","):
             rows.append(
                 (client, per_request(valgrind, client, server.port, 100, 100 + args.requests))
             )

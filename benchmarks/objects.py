@@ -19,7 +19,7 @@ import subprocess
 import sys
 from typing import Any
 
-from .__main__ import EmbeddedServer
+from .__main__ import PURE, EmbeddedServer, _compiled_build, build_env
 
 HOST = "127.0.0.1"
 KINDS = ("core", "client")
@@ -69,12 +69,15 @@ async def _measure(kind: str, port: int, n: int) -> float:
 
 
 def count(kind: str, port: int, n: int) -> float:
-    """Tracked objects per connection holding a response, in a new process."""
+    """Tracked objects per connection holding a response, in a new process (*kind*
+    ending in ``PURE``: on aiohttpc's Python source)."""
+    kind, env = build_env(kind)
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.objects", "--one", kind, str(port), str(n)],
         capture_output=True,
         text=True,
         timeout=300,
+        env=env,
     )
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
@@ -93,15 +96,13 @@ def main(argv: list[str] | None = None) -> int:
         per = aiohttpc.run(_measure(kind, port, n))
         print(json.dumps({"per_response": per}))
         return 0
+    kinds = [*KINDS, *(k + PURE for k in KINDS)] if _compiled_build() else list(KINDS)
     server = EmbeddedServer(None)
     try:
-        rows = [(kind, count(kind, server.port, args.connections)) for kind in KINDS]
+        rows = [(kind, count(kind, server.port, args.connections)) for kind in kinds]
     finally:
         server.stop()
-    import aiohttpc
-
-    build = "compiled (mypyc)" if aiohttpc.__compiled__ else "pure Python"
-    print(f"aiohttpc's sans-IO rules: {build}; {args.connections} connections\n")
+    print(f"{args.connections} connections; `{PURE}`: aiohttpc's Python source\n")
     print("| what one connection holds | tracked objects |")
     print("|---|---:|")
     for kind, per in rows:

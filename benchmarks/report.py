@@ -23,8 +23,11 @@ def markdown(results: dict[str, Any]) -> str:
         "",
     ]
     if "compiled" in results:  # results files from before the compiled build lack it
-        build = "compiled (mypyc)" if results["compiled"] else "pure Python"
-        lines += [f"aiohttpc's sans-IO rules: {build}.", ""]
+        if results["compiled"]:
+            build = "compiled (mypyc); clients ending in `@pure` run its Python source"
+        else:
+            build = "pure Python"
+        lines += [f"aiohttpc: {build}.", ""]
     for server, per in results["servers"].items():
         cap = per.get("capacity", {})
         cap_text = (

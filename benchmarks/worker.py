@@ -90,6 +90,9 @@ def run(client_name: str, scenario: str, port: int, params: dict[str, Any]) -> d
     }
     if repeat > 1:
         result["repeats"] = times
+    ours = sys.modules.get("aiohttpc")
+    if ours is not None:  # which build this worker ran (see ``PURE`` in __main__)
+        result["compiled"] = bool(ours.__compiled__)
     return result
 
 

@@ -4,7 +4,9 @@ compiled, and with ``AIOHTTPC_NO_EXTENSIONS=1``.)"""
 
 from __future__ import annotations
 
+import ast
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +25,27 @@ def test_which_build_runs_is_told_truly():
     assert aiohttpc.__compiled__ is on_disk
     if FORCED_SOURCE:
         assert not aiohttpc.__compiled__
+
+
+def test_every_compiled_module_follows_the_build():
+    """The protocol, direct receive, response and small-request write load compiled or
+    from source together with the sans-IO rules: one build, never a mix."""
+    import importlib
+
+    for name in _compiled.COMPILED_ELSEWHERE:
+        module = importlib.import_module(name)
+        from_source = (module.__file__ or "").endswith(".py")
+        assert from_source is not aiohttpc.__compiled__, name
+    # the list the finder forces to source is the one setup.py compiles
+    setup_py = Path(__file__).resolve().parents[1] / "setup.py"
+    tree = ast.parse(setup_py.read_text())
+    listed = next(
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "COMPILED"
+    )
+    elsewhere = [p.removesuffix(".py").replace("/", ".") for p in listed if "/_sansio/" not in p]
+    assert sorted(elsewhere) == sorted(_compiled.COMPILED_ELSEWHERE)
 
 
 def test_the_source_loads_beside_whatever_runs():

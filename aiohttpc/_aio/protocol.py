@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,6 +21,13 @@ from ..errors import HTTPException, ImproperConnectionState, RemoteDisconnected
 
 HIGH_WATER = 1 << 20
 LOW_WATER = 1 << 18
+
+
+def resolve_timeout(timeout: Any) -> float | None:
+    """``socket._GLOBAL_DEFAULT_TIMEOUT`` means the process-wide socket default."""
+    if timeout is socket._GLOBAL_DEFAULT_TIMEOUT:  # type: ignore[attr-defined]
+        return socket.getdefaulttimeout()
+    return timeout  # type: ignore[no-any-return]
 
 
 def _expire(fut: asyncio.Future[Any]) -> None:
@@ -323,24 +331,32 @@ class HTTPProtocol(asyncio.Protocol):
         stand-in reports what it receives (``body_received``, or ``data_received`` for
         bytes of its own) and passes end of stream and loss on; ``end_into`` ends it.
         """
+        if (
+            self.into is not None
+            or self.rx.current.buffer.size
+            or not self.can_receive_into(min_left)
+        ):
+            return False
+        self.into = stand_in
+        self.transport.set_protocol(stand_in)  # type: ignore[union-attr]
+        return True
+
+    def can_receive_into(self, min_left: int) -> bool:
+        """Whether the rest of the body may be received into a reader's memory (see
+        ``begin_into``), now or once what is buffered has been read: a Content-Length
+        body with at least *min_left* bytes to come, on plain TCP or a Unix socket."""
         left = self.parser.body_left
         t = self.transport
-        if (
+        return not (
             left is None
             or left < min_left
-            or self.rx.current.buffer.size
-            or self.into is not None
             or self._lent
             or self.rx.error is not None
             or self.lost
             or t is None
             or t.is_closing()
             or t.get_extra_info("sslcontext") is not None
-        ):
-            return False
-        self.into = stand_in
-        t.set_protocol(stand_in)
-        return True
+        )
 
     def hold_reading(self) -> None:
         """Stop reading until a reader asks for more (``demand``, ``consumed``)."""

@@ -53,8 +53,10 @@ class Incoming:
         self.parser = ResponseParser(self, max_line, max_headers)
         self.current = _BEFORE  # the response being read, or the last one
         # Responses to requests written while an earlier one is still being read: at most
-        # one or two (http.client's states), so a list; an empty deque is 0.7 KiB.
-        self._pending: list[ResponseStream] = []
+        # one or two (http.client's states), so a list (an empty deque is 0.7 KiB), made
+        # when the first is: a crawler holds thousands of connections, nearly all of
+        # them with none.
+        self._pending: list[ResponseStream] | None = None
         self.error: BaseException | None = None  # why receiving stopped, if it did
         self.retired = False  # no request may follow (``retire``)
         self.upgraded = False  # a 101 was read: the connection is for its taker
@@ -73,6 +75,8 @@ class Incoming:
         after any response still being read."""
         stream = ResponseStream(method)
         if self.parser.expecting:
+            if self._pending is None:
+                self._pending = []
             self._pending.append(stream)
         else:
             self.current = stream
@@ -138,8 +142,9 @@ class Incoming:
         stream = self.current
         stream.done = True
         stream.trailers = self.parser.trailers
-        if self._pending and not self.upgraded:
-            self.current = following = self._pending.pop(0)
+        pending = self._pending
+        if pending and not self.upgraded:
+            self.current = following = pending.pop(0)
             self.parser.expect(following.method)
 
     def on_stray_data(self) -> None:

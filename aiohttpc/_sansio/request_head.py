@@ -11,7 +11,7 @@ its own; writing is the driver's job.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..errors import CannotSendHeader, CannotSendRequest, HTTPException
 from . import body as bodies
@@ -29,13 +29,20 @@ _TRANSITIONS: dict[str, tuple[str, str, type[HTTPException], bool]] = {
 }
 
 
-class Outgoing(NamedTuple):
-    """A request ready to be written: its head and its classified body."""
+class Outgoing:
+    """A request ready to be written: its head and its classified body.
 
-    head: bytes
-    body: Any
-    kind: str
-    chunked: bool
+    A plain class, not a ``NamedTuple``: compiled, making one is a C call, where a
+    named tuple's constructor is Python code on every request.
+    """
+
+    __slots__ = ("body", "chunked", "head", "kind")
+
+    def __init__(self, head: bytes, body: Any, kind: str, chunked: bool) -> None:
+        self.head = head
+        self.body = body
+        self.kind = kind
+        self.chunked = chunked
 
 
 # Where a request goes, as its head says it: (host, port, default port, version number,

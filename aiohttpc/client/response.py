@@ -10,7 +10,7 @@ import os
 import time
 import warnings
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from .._sansio.headers import Headers
 from ..errors import HTTPException
@@ -45,6 +45,15 @@ class Request:
         return f"<Request {self.method} {self.url}>"
 
 
+class Finish(Protocol):
+    """What a response calls once it is done with its connection (*ok*: read to its
+    end), after asking how many bytes that connection received for it."""
+
+    def __call__(self, ok: bool) -> None: ...
+
+    def bytes_received(self) -> int: ...
+
+
 class Response:
     """A response whose head has arrived; the body is read with the async methods.
 
@@ -57,14 +66,13 @@ class Response:
         self,
         request: Request,
         core: HTTPResponse,
-        finish: Callable[[bool], None],
+        finish: Finish,
         trace: Trace,
         *,
         decoder: Decoder | None,
         deadline: Deadline,
         read_timeout: float | None,
         hooks: Hooks,
-        bytes_received: Callable[[], int],
     ) -> None:
         self.request = request
         self.status: int = core.status
@@ -74,12 +82,11 @@ class Response:
         self.history: list[Response] = []
         self.trace = trace
         self._core = core
-        self._finish_cb: Callable[[bool], None] | None = finish
+        self._finish_cb: Finish | None = finish
         self._decoder = decoder
         self._deadline = deadline
         self._read_timeout = read_timeout
         self._hooks = hooks
-        self._received = bytes_received
         self._content: bytes | None = None
         self._consumed = False
         self._loop = asyncio.get_running_loop()
@@ -299,7 +306,7 @@ class Response:
         cb = self._finish_cb
         if cb is not None:
             self._finish_cb = None
-            self.trace.bytes_received = self._received()
+            self.trace.bytes_received = cb.bytes_received()
             cb(ok)
 
 

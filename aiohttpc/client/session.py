@@ -42,6 +42,7 @@ from .timeouts import Deadline, Timeout
 from .tracing import Hooks, Trace, fire
 
 if TYPE_CHECKING:
+    from .._aio.protocol import HTTPProtocol
     from .crawl import CrawlResult
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
@@ -445,7 +446,7 @@ class Client:
         response = Response(
             request,
             core,
-            self._finisher(lease, core),
+            _Finisher(self.pool, lease, core, p, received),
             trace,
             decoder=Decoder(core.header_list.get("content-encoding"), self.max_decoded_size)
             if self.decode and method != "HEAD"
@@ -453,7 +454,6 @@ class Client:
             deadline=deadline,
             read_timeout=timeout.read,
             hooks=hooks,
-            bytes_received=lambda: p.bytes_received - received,
         )
         if hooks.response:
             try:
@@ -489,18 +489,36 @@ class Client:
         if self.hooks.connection:
             await fire(self.hooks.connection, trace)
 
-    def _finisher(self, lease: Lease, core: Any) -> Any:
-        pool = self.pool
 
-        def finish(ok: bool) -> None:
-            if ok and core.isclosed():
-                hint = parse_keep_alive(core.header_list.get("keep-alive"))
-                pool.release(lease, reusable=True, keep_alive=hint)
-            else:
-                core.close()
-                pool.discard(lease)
+class _Finisher:
+    """What a client ``Response`` calls once it is done with its connection: the
+    connection back to the pool (kept if the body was read whole and the server
+    allows it), or closed and its slot freed. An object, not a closure: a crawl holds
+    one per response in flight, and a closure and its cells were eight objects."""
 
-        return finish
+    __slots__ = ("_core", "_lease", "_pool", "_protocol", "_received")
+
+    def __init__(
+        self, pool: Pool, lease: Lease, core: Any, protocol: HTTPProtocol, received: int
+    ) -> None:
+        self._pool = pool
+        self._lease = lease
+        self._core = core
+        self._protocol = protocol
+        self._received = received  # the connection's count before this response
+
+    def bytes_received(self) -> int:
+        """Bytes this response's connection received since its request was sent."""
+        return self._protocol.bytes_received - self._received
+
+    def __call__(self, ok: bool) -> None:
+        core = self._core
+        if ok and core.isclosed():
+            hint = parse_keep_alive(core.header_list.get("keep-alive"))
+            self._pool.release(self._lease, reusable=True, keep_alive=hint)
+        else:
+            core.close()
+            self._pool.discard(self._lease)
 
 
 class _Stream:
@@ -512,6 +530,7 @@ class _Stream:
 
     async def __aenter__(self) -> Response:
         self._response = await self._coro
+        self._coro = None  # done: not kept with the response
         return self._response
 
     async def __aexit__(self, *exc: object) -> None:

@@ -261,3 +261,112 @@ async def test_tls_reads_the_usual_way(server_ssl: ssl.SSLContext, client_ssl: s
         _, data = await read_into(r, 1 << 20)
         assert bytes(buf) + data == BODY
         await conn.close()
+
+
+# -- read(amt) of LARGE_READ or more: received in place, copied out once -------------------
+
+
+def outcome_of_reads(read, piece: int) -> list[object]:
+    """What a loop of ``read(piece)`` gives: each piece's length, then the end or error."""
+    seen: list[object] = []
+    data = bytearray()
+    for _ in range(len(BODY) // max(1, piece) + 3):
+        try:
+            got = read(piece)
+        except http.client.IncompleteRead as exc:
+            seen.append(("IncompleteRead", len(exc.partial), exc.expected))
+            break
+        seen.append(len(got))
+        data += got
+        if not got:
+            break
+    seen.append(bytes(data) == BODY[: len(data)])
+    return seen
+
+
+def stdlib_reads(port: int, piece: int) -> list[object]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", "/")
+        return outcome_of_reads(conn.getresponse().read, piece)
+    finally:
+        conn.close()
+
+
+async def our_reads(port: int, piece: int) -> tuple[list[object], bool]:
+    """The same loop on aiohttpc; and whether its first read was received in place."""
+    conn = aiohttpc.HTTPConnection("127.0.0.1", port, timeout=5)
+    await conn.request("GET", "/")
+    r = await conn.getresponse()
+    loop = asyncio.get_running_loop()
+    # The first read right after the head: what has arrived is one receive (256 KiB at
+    # most), so a 1 MiB read is still to come.
+    first = await r.read(piece)
+    in_place = stand_in_active(conn)
+    reads = iter([first])
+
+    def read(n: int) -> bytes:
+        # run on the loop from a worker thread: the same synchronous loop as the stdlib's
+        done = next(reads, None)
+        if done is not None:
+            return done
+        return asyncio.run_coroutine_threadsafe(r.read(n), loop).result(10)
+
+    try:
+        return await asyncio.to_thread(outcome_of_reads, read, piece), in_place
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize("piece", [INTO_MIN - 1, INTO_MIN, 1 << 20, 5 << 20])
+async def test_large_reads_give_what_the_stdlib_gives(piece):
+    with ScriptedServer(replies(response(body=BODY), response(body=BODY))) as srv:
+        expected = await asyncio.to_thread(stdlib_reads, srv.port, piece)
+        got, received_in_place = await our_reads(srv.port, piece)
+    assert got == expected
+    assert expected[-1] is True and sum(n for n in expected if type(n) is int) == len(BODY)
+    # Below LARGE_READ the pieces are joined as before; a large read that has not
+    # arrived is received in place (64 KiB may have arrived with the head, or not). A
+    # read of the whole body hands the stand-in back before it returns: it never shows.
+    if piece != INTO_MIN:
+        assert received_in_place is (piece == 1 << 20)
+
+
+async def test_a_large_read_of_a_cut_off_body_fails_as_the_stdlibs():
+    with ScriptedServer(replies(cut_off, cut_off)) as srv:
+        expected = await asyncio.to_thread(stdlib_reads, srv.port, 1 << 20)
+        got, _ = await our_reads(srv.port, 1 << 20)
+    assert got == expected
+    assert expected == [1 << 20, 512 << 10, 0, True]  # short reads, as a short CL body gives
+
+
+async def test_a_large_read_then_other_reads_then_a_large_read():
+    with ScriptedServer(replies(response(body=BODY), SMALL)) as srv:
+        conn = aiohttpc.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        await conn.request("GET", "/")
+        r = await conn.getresponse()
+        out = await r.read(300 << 10)
+        assert stand_in_active(conn)
+        out += await r.read(1000) + await r.read1(5000) + await r.readline(100)
+        out += await r.read(1 << 20)
+        out += await r.read()
+        assert out == BODY and r.isclosed()
+        await conn.request("GET", "/again")
+        assert await (await conn.getresponse()).read() == b"after"
+        assert len(srv.conns) == 1
+        await conn.close()
+
+
+async def test_a_stalled_large_read_times_out_and_the_connection_is_closed():
+    with ScriptedServer(replies(stall_after(100 << 10))) as srv:
+        conn = aiohttpc.HTTPConnection("127.0.0.1", srv.port, timeout=0.3)
+        await conn.request("GET", "/")
+        r = await conn.getresponse()
+        t = time.monotonic()
+        with pytest.raises(TimeoutError):
+            await r.read(1 << 20)
+        assert 0.25 < time.monotonic() - t < 3
+        assert r.isclosed()
+        with pytest.raises(OSError, match="timed out object"):
+            await r.read(1 << 20)
+        await conn.close()
