@@ -13,14 +13,14 @@ import asyncio
 import os
 import socket
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Final
 
 from .._sansio.framing import ResponseHead
 from .._sansio.incoming import Incoming, ResponseStream
 from ..errors import HTTPException, ImproperConnectionState, RemoteDisconnected
 
-HIGH_WATER = 1 << 20
-LOW_WATER = 1 << 18
+HIGH_WATER: Final = 1 << 20
+LOW_WATER: Final = 1 << 18
 
 
 def resolve_timeout(timeout: Any) -> float | None:

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from .protocol import expiring
 
 if TYPE_CHECKING:
     from .protocol import HTTPProtocol
 
-_SPARE = 256 << 10  # as much as uvloop receives at once on the Protocol path
+_SPARE: Final = 256 << 10  # as much as uvloop receives at once on the Protocol path
 
 # One receive buffer per thread for the pieces between reads: a loop asks for a buffer
 # and hands it back filled in one step, and they are made into bytes at once.

@@ -6,11 +6,13 @@ write, with nothing to wait for, and no coroutine. Larger bodies are ``sender``'
 
 from __future__ import annotations
 
+from typing import Final
+
 from .._sansio import body as bodies
 from .._sansio.request_head import Outgoing
 from .protocol import HTTPProtocol
 
-SMALL_BODY = 1 << 16  # bodies up to this size go out in the same write as the head
+SMALL_BODY: Final = 1 << 16  # bodies up to this size go out in the same write as the head
 
 
 def at_once(p: HTTPProtocol | None, out: Outgoing, expect_continue: bool) -> bool:

@@ -5,18 +5,18 @@ from __future__ import annotations
 import inspect
 import io
 import os
-from typing import Any
+from typing import Any, Final
 
-METHODS_EXPECTING_BODY = frozenset({"PATCH", "POST", "PUT"})
+METHODS_EXPECTING_BODY: Final = frozenset({"PATCH", "POST", "PUT"})
 
 # Body kinds.
-NONE = "none"
-BYTES = "bytes"  # anything with the buffer protocol (and str, once encoded)
-FILE = "file"  # a binary file-like object with a sync read()
-TEXT_FILE = "text"  # a text file: read, then encoded as ISO-8859-1 block by block
-ASYNC_FILE = "afile"  # an object whose read() is a coroutine function (aiofiles)
-ITERABLE = "iter"
-ASYNC_ITERABLE = "aiter"
+NONE: Final = "none"
+BYTES: Final = "bytes"  # anything with the buffer protocol (and str, once encoded)
+FILE: Final = "file"  # a binary file-like object with a sync read()
+TEXT_FILE: Final = "text"  # a text file: read, then encoded as ISO-8859-1 block by block
+ASYNC_FILE: Final = "afile"  # an object whose read() is a coroutine function (aiofiles)
+ITERABLE: Final = "iter"
+ASYNC_ITERABLE: Final = "aiter"
 
 
 def encode_text(data: str, name: str = "body") -> bytes:

@@ -7,6 +7,8 @@ with it. Pure functions: nothing here reads bytes or knows of sockets.
 
 from __future__ import annotations
 
+from typing import Final
+
 from ..errors import ResponseFramingError
 from .headers import Headers
 
@@ -84,13 +86,13 @@ def _transfer_codings(values: list[str]) -> list[str]:
 
 
 # No body can be longer than this: a larger Content-Length cannot be read or indexed.
-MAX_CONTENT_LENGTH = (1 << 63) - 1
+MAX_CONTENT_LENGTH: Final = (1 << 63) - 1
 
 # The headers that decide framing and keep-alive, and the lengths of their names.
-FRAMING = frozenset(
+FRAMING: Final = frozenset(
     {"content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection"}
 )
-FRAMING_LENGTHS = frozenset(map(len, FRAMING))
+FRAMING_LENGTHS: Final = frozenset(map(len, FRAMING))
 
 
 def decide_framing(

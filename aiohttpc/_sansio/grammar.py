@@ -11,8 +11,9 @@ and leave anything else to ``email.parser``, as ``http.client`` does.
 from __future__ import annotations
 
 import re
+from typing import Final
 
-NOT_IN_NAME = bytes(range(0x21)) + b":\x7f"
+NOT_IN_NAME: Final = bytes(range(0x21)) + b":\x7f"
 
 # The (name, value) pairs of the regular lines of a header block (latin-1 text), the
 # value's leading blanks dropped; a line with a NUL in its value is not matched.

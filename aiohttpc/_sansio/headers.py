@@ -11,13 +11,13 @@ from __future__ import annotations
 import email.parser
 from collections.abc import Iterator
 from http.client import HTTPMessage
-from typing import IO, Any
+from typing import IO, Any, Final
 
 from ..errors import HTTPException, LineTooLong
 from .grammar import field
 
-MAX_LINE = 65536
-MAX_HEADERS = 100
+MAX_LINE: Final = 65536
+MAX_HEADERS: Final = 100
 
 
 def build_message(raw: bytes) -> HTTPMessage:

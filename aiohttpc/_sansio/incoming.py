@@ -9,6 +9,8 @@ here (``reusable``); the driver adds only whether its transport is still open.
 
 from __future__ import annotations
 
+from typing import Final
+
 from . import heap
 from .buffer import BodyBuffer
 from .framing import ResponseHead
@@ -40,7 +42,7 @@ class ResponseStream:
 
 # ``Incoming.current`` before the first request: nothing to read. Shared: no reader
 # ever holds it (a reader's stream is one ``expect`` made), so nothing changes it.
-_BEFORE = ResponseStream(None)
+_BEFORE: Final = ResponseStream(None)
 _BEFORE.done = True
 
 

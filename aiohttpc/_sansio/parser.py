@@ -9,7 +9,7 @@ with the stdlib's messages, plus the stricter ones from ``errors``.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Final, Protocol
 
 from ..errors import (
     BadStatusLine,
@@ -27,26 +27,26 @@ from .framing import FRAMING, FRAMING_LENGTHS, ResponseHead, decide_framing
 from .grammar import field, header_items
 from .headers import MAX_HEADERS, MAX_LINE, Headers
 
-MAX_INFORMATIONAL = 32  # 1xx responses skipped before the final one, at most
+MAX_INFORMATIONAL: Final = 32  # 1xx responses skipped before the final one, at most
 
 # Parser states.
-IDLE = 0  # no response expected
-STATUS = 1
-HEADERS = 2
-BODY_LENGTH = 3
-CHUNK_SIZE = 4
-CHUNK_DATA = 5
-CHUNK_CRLF = 6
-TRAILERS = 7
-BODY_CLOSE = 8  # read until the connection closes
-FAILED = 9
-UPGRADED = 10  # after a 101: the bytes are another protocol's, kept for its taker
+IDLE: Final = 0  # no response expected
+STATUS: Final = 1
+HEADERS: Final = 2
+BODY_LENGTH: Final = 3
+CHUNK_SIZE: Final = 4
+CHUNK_DATA: Final = 5
+CHUNK_CRLF: Final = 6
+TRAILERS: Final = 7
+BODY_CLOSE: Final = 8  # read until the connection closes
+FAILED: Final = 9
+UPGRADED: Final = 10  # after a 101: the bytes are another protocol's, kept for its taker
 
-_HEX = frozenset(b"0123456789abcdefABCDEF")
+_HEX: Final = frozenset(b"0123456789abcdefABCDEF")
 
 # ``ResponseParser.next_read``: what a blocking reader may read next.
-LINE = -1  # one line (at most ``MAX_LINE`` bytes and its newline)
-ANY = -2  # any amount: the body runs until the connection closes
+LINE: Final = -1  # one line (at most ``MAX_LINE`` bytes and its newline)
+ANY: Final = -2  # any amount: the body runs until the connection closes
 
 
 def split_status_line(line: str) -> tuple[str, int, str]:
@@ -106,7 +106,7 @@ class _Detached:
         self._gone()
 
 
-_DETACHED = _Detached()
+_DETACHED: Final = _Detached()
 
 
 def _nul_in(lines: bytes) -> None:

@@ -9,18 +9,18 @@ its partial data, when a response counts as closed) live here once. Pure, no I/O
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from ..errors import ChunkCut, IncompleteRead
 from .buffer import BodyBuffer
 
-NEED: Any = object()
+NEED: Final[Any] = object()
 
 # A read of this many bytes or more, of a Content-Length body with as much still to come,
 # may take the body's rest off the connection's usual path (straight into the caller's
 # buffer, or off the socket by the caller's thread); a smaller one is served from the
 # pieces the loop received.
-LARGE_READ = 64 << 10
+LARGE_READ: Final = 64 << 10
 
 
 def prefixed(exc: IncompleteRead, prefix: bytes) -> IncompleteRead:

@@ -11,18 +11,18 @@ its own; writing is the driver's job.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from ..errors import CannotSendHeader, CannotSendRequest, HTTPException
 from . import body as bodies
 from . import serializer
 
-CS_IDLE = "Idle"
-CS_REQ_STARTED = "Request-started"
-CS_REQ_SENT = "Request-sent"
+CS_IDLE: Final = "Idle"
+CS_REQ_STARTED: Final = "Request-started"
+CS_REQ_SENT: Final = "Request-sent"
 
 # operation -> (state it needs, state it leaves, error class, whether the error names the state)
-_TRANSITIONS: dict[str, tuple[str, str, type[HTTPException], bool]] = {
+_TRANSITIONS: Final[dict[str, tuple[str, str, type[HTTPException], bool]]] = {
     "putrequest": (CS_IDLE, CS_REQ_STARTED, CannotSendRequest, True),
     "putheader": (CS_REQ_STARTED, CS_REQ_STARTED, CannotSendHeader, False),
     "endheaders": (CS_REQ_STARTED, CS_REQ_SENT, CannotSendHeader, False),
@@ -51,7 +51,7 @@ class Outgoing:
 Target = tuple[str, int, int, int, str]
 
 
-_NO_NAMES: frozenset[str] = frozenset()
+_NO_NAMES: Final[frozenset[str]] = frozenset()
 
 
 class RequestHeadBuilder:

@@ -9,7 +9,7 @@ header name or header value.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from ..errors import InvalidURL
@@ -70,8 +70,8 @@ def encode_header_value(value: Any) -> bytes:
 
 # Lines already validated, for headers sent again and again (User-Agent, Accept...).
 _known_lines: dict[tuple[str, str], bytes] = {}
-_KNOWN_MAX = 512  # entries, each a value of at most _KNOWN_VALUE characters
-_KNOWN_VALUE = 256
+_KNOWN_MAX: Final = 512  # entries, each a value of at most _KNOWN_VALUE characters
+_KNOWN_VALUE: Final = 256
 
 
 def header_line(name: Any, *values: Any) -> bytes:
@@ -145,7 +145,7 @@ def chunk_size_line(n: int) -> bytes:
     return b"%X\r\n" % n
 
 
-CHUNK_END = b"\r\n"
+CHUNK_END: Final = b"\r\n"
 
 
 def chunk(data: bytes | memoryview) -> list[bytes | memoryview]:
@@ -154,7 +154,7 @@ def chunk(data: bytes | memoryview) -> list[bytes | memoryview]:
     return [chunk_size_line(n), data, CHUNK_END]
 
 
-LAST_CHUNK = b"0\r\n\r\n"
+LAST_CHUNK: Final = b"0\r\n\r\n"
 
 
 def join_head(lines: Iterable[bytes]) -> bytes:
