@@ -190,6 +190,7 @@ class HTTPResponse:
 
     def close(self) -> None:
         """Stop reading; an unread rest of the body closes the connection."""
+        self._scratch = None
         self._reader.close()
         if self.handed_to is not None:
             self.handed_to.close_local()
@@ -261,11 +262,14 @@ class HTTPResponse:
             amt is not None
             and amt >= LARGE_READ
             and self._source.buffer.size < amt
+            and not reader.closed
             and self._p.can_receive_into(LARGE_READ)
         ):
             return await self._read_large(amt)
         while (data := reader.try_read(amt)) is NEED:
             await self._more(reader.want)
+        if self._scratch is not None and reader.closed:
+            self._scratch = None  # a response kept after its body is not 1 MiB larger
         return data  # type: ignore[no-any-return]
 
     async def _read_large(self, amt: int) -> bytes:
@@ -276,9 +280,13 @@ class HTTPResponse:
         if scratch is None or len(scratch) < amt:
             # kept for the next read: a fresh one each time costs page faults
             scratch = self._scratch = bytearray(amt)
-        with memoryview(scratch) as whole, whole[:amt] as view:
-            n = await self._fill(view)
-            return bytes(view[:n]) if n < amt else bytes(view)
+        try:
+            with memoryview(scratch) as whole, whole[:amt] as view:
+                n = await self._fill(view)
+                return bytes(view[:n]) if n < amt else bytes(view)
+        finally:
+            if self._reader.closed:
+                self._scratch = None
 
     async def readinto(self, b: Any) -> int:
         """Read into a writable buffer, as ``read(len(b))`` would; returns the count.

@@ -197,32 +197,26 @@ class AiohttpcReadinto:
     async def s4(self, port: int, size: int) -> int:
         conn = self.aiohttpc.HTTPConnection(HOST, port)
         await conn.request("GET", f"/large?size={size}")
-        r = await conn.getresponse()
+        total = await self.drain(await conn.getresponse())
+        await conn.close()
+        return total
+
+    async def drain(self, r: Any) -> int:
         buf = bytearray(PIECE)
         total = 0
         while n := await r.readinto(buf):
             total += n
-        await conn.close()
         return total
 
 
-class AiohttpcRead:
+class AiohttpcRead(AiohttpcReadinto):
     """S4 with ``await r.read(1 MiB)`` in a loop: ``http.client``'s idiom (compare
     ``stdlib``, whose S4 is the same loop)."""
 
-    def __init__(self) -> None:
-        import aiohttpc
-
-        self.aiohttpc = aiohttpc
-
-    async def s4(self, port: int, size: int) -> int:
-        conn = self.aiohttpc.HTTPConnection(HOST, port)
-        await conn.request("GET", f"/large?size={size}")
-        r = await conn.getresponse()
+    async def drain(self, r: Any) -> int:
         total = 0
         while data := await r.read(PIECE):
             total += len(data)
-        await conn.close()
         return total
 
 

@@ -351,6 +351,7 @@ async def test_a_large_read_then_other_reads_then_a_large_read():
         out += await r.read(1 << 20)
         out += await r.read()
         assert out == BODY and r.isclosed()
+        assert r._scratch is None  # the memory large reads used goes with the body
         await conn.request("GET", "/again")
         assert await (await conn.getresponse()).read() == b"after"
         assert len(srv.conns) == 1
