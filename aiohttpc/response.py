@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator
 from http.client import HTTPMessage
 from typing import TYPE_CHECKING, Any
 
+from mypy_extensions import mypyc_attr
+
 from ._aio.protocol import HTTPProtocol
 from ._aio.receive_into import receive_into
 from ._sansio.framing import ResponseHead
@@ -59,6 +61,9 @@ class _ProtocolSource:
 HandOff = tuple[HTTPProtocol, BodyReader, ResponseStream, "float | None"]
 
 
+# Callers subclass it (``HTTPConnection.response_class``, as with http.client): compiled,
+# it must allow Python subclasses.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class HTTPResponse:
     """A response whose head has arrived; the body is read with the async methods.
 

@@ -257,3 +257,30 @@ async def test_closing_unread_response_does_not_reuse_connection():
         await conn.close()
     # the unread rest was never taken for the next response: a fresh connection served it
     assert len(srv.conns) == 2
+
+
+class CountingResponse(aiohttpc.HTTPResponse):
+    """A ``response_class`` of a caller's: a Python subclass of the response class,
+    compiled or not (mypyc's native classes refuse those unless they allow them)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.reads = 0
+
+    async def read(self, amt: int | None = None) -> bytes:
+        self.reads += 1
+        return (await super().read(amt)).upper()
+
+
+async def test_a_response_class_subclass_is_used_as_the_stdlibs_is():
+    with ScriptedServer(replies(response(body=b"abc"), response(body=b"defg"))) as srv:
+        conn = aiohttpc.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        conn.response_class = CountingResponse
+        for body in (b"ABC", b"DEFG"):
+            await conn.request("GET", "/")
+            r = await conn.getresponse()
+            assert type(r) is CountingResponse
+            assert await r.read(1) == body[:1] and await r.read() == body[1:]
+            assert r.reads == 2 and r.isclosed() and r.status == 200
+        assert len(srv.conns) == 1  # the overridden read still gives the connection back
+        await conn.close()
