@@ -121,7 +121,7 @@ def run_worker(
         return {"error": (out.stderr.strip().splitlines() or ["no output"])[-1][:200]}
 
 
-def _compiled_build() -> bool:
+def compiled_build() -> bool:
     """Whether aiohttpc runs compiled here (the workers inherit the environment)."""
     import aiohttpc
 
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
     scenarios = [s for s in SCENARIOS if not args.only or s in args.only.upper().split(",")]
     clients = [c for c in ALL_CLIENTS if not args.clients or c in args.clients.split(",")]
-    if not _compiled_build():
+    if not compiled_build():
         clients = [c for c in clients if not c.endswith(PURE)]
     runs = args.runs or (1 if args.quick else 3)
     server_cpu, client_cpu = cpus()
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": runs,
         "pinned": [server_cpu, client_cpu],
         # which build of aiohttpc the workers run (the PURE clients: the Python source)
-        "compiled": _compiled_build(),
+        "compiled": compiled_build(),
         "servers": {},
     }
     try:

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 
-from .__main__ import PURE, EmbeddedServer, _compiled_build, build_env
+from .__main__ import PURE, EmbeddedServer, build_env, compiled_build
 
 DEFAULT_CLIENTS = "floor-uvloop,aiohttpc-uvloop,sync_facade,stdlib"
 # and, on a compiled install, aiohttpc's Python source beside it
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if valgrind is None:
         print("valgrind is not installed (Debian: apt-get install valgrind)", file=sys.stderr)
         return 2
-    clients = args.clients or DEFAULT_CLIENTS + ("," + PURE_CLIENTS if _compiled_build() else "")
+    clients = args.clients or DEFAULT_CLIENTS + ("," + PURE_CLIENTS if compiled_build() else "")
     server = EmbeddedServer(None)
     try:
         rows = []

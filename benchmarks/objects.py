@@ -19,7 +19,7 @@ import subprocess
 import sys
 from typing import Any
 
-from .__main__ import PURE, EmbeddedServer, _compiled_build, build_env
+from .__main__ import PURE, EmbeddedServer, build_env, compiled_build
 
 HOST = "127.0.0.1"
 KINDS = ("core", "client")
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         per = aiohttpc.run(_measure(kind, port, n))
         print(json.dumps({"per_response": per}))
         return 0
-    kinds = [*KINDS, *(k + PURE for k in KINDS)] if _compiled_build() else list(KINDS)
+    kinds = [*KINDS, *(k + PURE for k in KINDS)] if compiled_build() else list(KINDS)
     server = EmbeddedServer(None)
     try:
         rows = [(kind, count(kind, server.port, args.connections)) for kind in kinds]
