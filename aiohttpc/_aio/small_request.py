@@ -36,7 +36,6 @@ def is_small(out: Outgoing, expect_continue: bool) -> bool:
 def announce(p: HTTPProtocol, out: Outgoing, method: str | None, debuglevel: int) -> bytes:
     """Expect the response to *out* on *p*; returns the request's bytes (head and small
     body), which the caller writes whole before anything else."""
-    # Fields by name: unpacking a NamedTuple goes through an iterator.
     head = out.head
     body = out.body
     p.rx.expect(method)
