@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .client.tracing import Hooks, Trace
     from .ray_driver import ray_crawl
 
-# Whether the sans-IO rules run compiled (mypyc) or as Python (see ``_compiled``).
+# Whether the per-request path runs compiled (mypyc) or as Python (see ``_compiled``).
 __compiled__ = _compiled.compiled()
 
 

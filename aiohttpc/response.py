@@ -278,9 +278,7 @@ class HTTPResponse:
         return data  # type: ignore[no-any-return]
 
     async def _read_large(self, amt: int) -> bytes:
-        left = self._reader.length
-        if left is not None and left < amt:
-            amt = left  # as read(amt) asks no more than the body has
+        # readinto's rules fill it: no more than the body has, short only at its end
         scratch = self._scratch
         if scratch is None or len(scratch) < amt:
             # kept for the next read: a fresh one each time costs page faults
