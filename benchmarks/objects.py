@@ -96,13 +96,15 @@ def main(argv: list[str] | None = None) -> int:
         per = aiohttpc.run(_measure(kind, port, n))
         print(json.dumps({"per_response": per}))
         return 0
-    kinds = [*KINDS, *(k + PURE for k in KINDS)] if compiled_build() else list(KINDS)
+    both = compiled_build()
+    kinds = [*KINDS, *(k + PURE for k in KINDS)] if both else list(KINDS)
     server = EmbeddedServer(None)
     try:
         rows = [(kind, count(kind, server.port, args.connections)) for kind in kinds]
     finally:
         server.stop()
-    print(f"{args.connections} connections; `{PURE}`: aiohttpc's Python source\n")
+    build = f"compiled (mypyc); `{PURE}`: its Python source" if both else "pure Python"
+    print(f"aiohttpc: {build}; {args.connections} connections\n")
     print("| what one connection holds | tracked objects |")
     print("|---|---:|")
     for kind, per in rows:
